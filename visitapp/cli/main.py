@@ -1,0 +1,246 @@
+"""The `visitapp` command line.
+
+Exit codes: 0 success; 1 a user's mistake (one line on stderr, nothing half-written);
+2 wrong usage. Data goes to stdout, messages to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from visitapp.errors import FormProblems, PatientDataWarning, StoreError, UserError
+
+app = typer.Typer(
+    name="visitapp",
+    help="Offline field app for urgent and emergency care peer visits.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+forms_app = typer.Typer(help="Check and list checklist definitions.", no_args_is_help=True)
+visits_app = typer.Typer(help="List and show visits on this tablet.", no_args_is_help=True)
+app.add_typer(forms_app, name="forms")
+app.add_typer(visits_app, name="visits")
+
+
+class Context:
+    """What every command shares: where the database is, opened on first use."""
+
+    def __init__(self, db: Path | None) -> None:
+        self._db_arg = db
+        self._services: Any = None
+
+    @property
+    def db_path(self) -> Path:
+        from visitapp.settings import resolve_db_path
+
+        return resolve_db_path(self._db_arg)
+
+    @property
+    def services(self) -> Any:
+        if self._services is None:
+            from visitapp.services.app import open_services
+
+            self._services = open_services(self.db_path)
+        return self._services
+
+    def close(self) -> None:
+        if self._services is not None:
+            self._services.close()
+
+
+def _ctx(ctx: typer.Context) -> Context:
+    return ctx.ensure_object(Context) if ctx.obj is None else ctx.obj
+
+
+def err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def out(text: str) -> None:
+    typer.echo(text)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: Annotated[Path | None, typer.Option(
+        "--db", help="Visit database file (default: $VISITAPP_DB, else the user data folder).",
+        dir_okay=False)] = None,
+) -> None:
+    ctx.obj = Context(db)
+    ctx.call_on_close(ctx.obj.close)
+
+
+# --- forms ---------------------------------------------------------------------------
+
+@forms_app.command("check")
+def forms_check(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Form files or folders (default: the shipped forms/).")] = None,
+) -> None:
+    """Validate checklist definitions; one line per problem."""
+    from visitapp.domain.form_loading import check_forms
+
+    forms, problems = check_forms(paths or None)
+    if problems:
+        raise FormProblems([str(p) for p in problems])
+    items = sum(len(f.items) for f in forms)
+    err(f"{len(forms)} forms, {items} items: all valid")
+
+
+@forms_app.command("list")
+def forms_list(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the current checklists: id, version, area kind, items."""
+    from visitapp.domain.form_loading import load_forms
+
+    forms = sorted(load_forms(), key=lambda f: f.id)
+    if json_out:
+        out(json.dumps([{"id": f.id, "version": f.version, "area_kind": f.area_kind,
+                         "title": f.title, "items": len(f.items), "hash": f.content_hash}
+                        for f in forms], indent=2))
+        return
+    for f in forms:
+        out(f"{f.id:28} v{f.version:<3} {f.area_kind:26} {len(f.items):3} items  {f.title}")
+
+
+# --- visits --------------------------------------------------------------------------
+
+@app.command()
+def demo(ctx: typer.Context) -> None:
+    """Create a realistic demo visit (no patient data); prints its id."""
+    from visitapp.services.demo import create_demo_visit
+
+    services = _ctx(ctx).services
+    out(create_demo_visit(services))
+
+
+@visits_app.command("list")
+def visits_list(ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The visits on this tablet."""
+    services = _ctx(ctx).services
+    rows = services.visits.list_visits()
+    if json_out:
+        out(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        err("no visits on this tablet yet: `visitapp demo` creates one")
+    for r in rows:
+        out(f"{r['id']}  {r['date']}  {r['visit_type']:<11} {r['system']}")
+
+
+@visits_app.command("show")
+def visits_show(
+    ctx: typer.Context,
+    visit_id: Annotated[str, typer.Argument(help="Visit id (or a unique prefix).")],
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """One visit: areas with progress and RAG, answers and findings."""
+    from visitapp.services.visit_json import visit_to_json
+
+    services = _ctx(ctx).services
+    state = services.visits.load(services.visits.resolve_visit_id(visit_id))
+    data = visit_to_json(state)
+    if json_out:
+        out(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    out(f"{state.title} — {state.date} — {state.visit_type}")
+    if state.team:
+        out("Team: " + "; ".join(f"{m.name} ({m.role})" for m in state.team))
+    for area in data["areas"]:
+        p = area["progress"]
+        rag = area["rag"]["worst"] or "-"
+        missing = f", {p['required_missing']} required missing" if p["required_missing"] else ""
+        out(f"  {area['key']:<24} {area['label']:<32} {p['answered']}/{p['visible']}{missing}"
+            f"  RAG {rag}")
+    out(f"Findings: {len(data['findings'])}   Photos: {len(data['attachments'])}")
+
+
+@app.command()
+def answer(
+    ctx: typer.Context,
+    visit_id: Annotated[str, typer.Argument()],
+    area_key: Annotated[str, typer.Argument()],
+    item_id: Annotated[str, typer.Argument()],
+    value: Annotated[str | None, typer.Argument(help="The answer (omit with --clear).")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="A note on the item.")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Clear the answer.")] = False,
+    not_patient_data: Annotated[bool, typer.Option(
+        "--not-patient-data", help="Confirm the note is not patient data.")] = False,
+    author: Annotated[str | None, typer.Option(
+        "--as", envvar="VISITAPP_AUTHOR", help="Who is answering.")] = None,
+) -> None:
+    """Answer an item (or clear it with --clear)."""
+    if clear == (value is not None):
+        raise typer.BadParameter("give a VALUE, or --clear without one")
+    visits = _ctx(ctx).services.visits
+    vid = visits.resolve_visit_id(visit_id)
+    if clear:
+        visits.clear_answer(vid, area_key, item_id, author=author)
+        err(f"cleared {area_key} {item_id}")
+        return
+    if note is not None:
+        # Check the note before storing anything, so a refused note leaves no answer behind.
+        from visitapp.services.visits import guard_text
+
+        guard_text(f"the note on item {item_id}", note, not_patient_data)
+    stored = visits.answer(vid, area_key, item_id, value, author=author)
+    if note is not None:
+        visits.set_note(vid, area_key, item_id, note, author=author, confirmed=not_patient_data)
+    out(json.dumps(stored, ensure_ascii=False))
+
+
+# --- bundles -------------------------------------------------------------------------
+
+@app.command("export")
+def export_bundle(
+    ctx: typer.Context,
+    visit_id: Annotated[str, typer.Argument()],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Bundle file to write.")],
+) -> None:
+    """Write a visit bundle (ops, forms, photos) for hand-over by file."""
+    from visitapp.services.bundles import export_visit
+
+    services = _ctx(ctx).services
+    summary = export_visit(services, services.visits.resolve_visit_id(visit_id), output)
+    err(f"wrote {output}: {summary}")
+
+
+@app.command("import")
+def import_bundle(
+    ctx: typer.Context,
+    bundle: Annotated[Path, typer.Argument(help="A bundle written by `visitapp export`.")],
+) -> None:
+    """Merge a visit bundle from another tablet (idempotent)."""
+    from visitapp.services.bundles import import_visit
+
+    summary = import_visit(_ctx(ctx).services, bundle)
+    err(f"imported {bundle}: {summary}")
+
+
+def run() -> None:
+    """Console-script entry point: a user's mistake becomes one line on stderr and exit 1.
+
+    Typer (in standalone mode) already turns usage errors into exit 2 with its message.
+    """
+    try:
+        app()
+    except FormProblems as problems:
+        for line in problems.problems:
+            err(line)
+        sys.exit(1)
+    except PatientDataWarning as warning:
+        err(f"visitapp: {warning} (if it is not, repeat with --not-patient-data)")
+        sys.exit(1)
+    except (UserError, StoreError) as problem:
+        err(f"visitapp: {problem}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,218 @@
+"""A visit as plain Python: its areas, answers and findings, and the rules over them.
+
+Built by the services from the store; used by the CLI, the screens and the report. The
+rules that matter to a visit team live here as methods: what is visible, how far an area
+has got, and what its RAG roll-up is.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from visitapp.domain.forms import RAG_ORDER, Form, Item
+
+
+class VisitType(StrEnum):
+    DIAGNOSTIC = "diagnostic"
+    EXEMPLAR = "exemplar"
+    FOLLOW_UP = "follow_up"
+
+
+VISIT_TYPE_LABELS = {
+    VisitType.DIAGNOSTIC: "Diagnostic deep dive",
+    VisitType.EXEMPLAR: "Exemplar site visit",
+    VisitType.FOLLOW_UP: "Follow-up visit",
+}
+
+
+class VisitStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    FEEDBACK_GIVEN = "feedback_given"
+    CLOSED = "closed"
+
+
+class FindingKind(StrEnum):
+    STRENGTH = "strength"
+    CONCERN = "concern"
+    RECOMMENDATION = "recommendation"
+    SUPPORT = "support"  # an offer of support
+    NEXT_STEP = "next_step"
+
+
+FINDING_KIND_LABELS = {
+    FindingKind.STRENGTH: "What works well",
+    FindingKind.CONCERN: "Area for improvement",
+    FindingKind.RECOMMENDATION: "Recommendation",
+    FindingKind.SUPPORT: "Offer of support",
+    FindingKind.NEXT_STEP: "Next step",
+}
+
+
+class Pathway(StrEnum):
+    FRONT_DOOR = "front_door"
+    FLOW = "flow"
+    DISCHARGE = "discharge"
+    OUT_OF_HOSPITAL = "out_of_hospital"
+    MENTAL_HEALTH = "mental_health"
+    WEEKENDS = "weekends"
+
+
+PATHWAY_LABELS = {
+    Pathway.FRONT_DOOR: "Front door",
+    Pathway.FLOW: "Flow",
+    Pathway.DISCHARGE: "Discharge",
+    Pathway.OUT_OF_HOSPITAL: "Out of hospital",
+    Pathway.MENTAL_HEALTH: "Mental health",
+    Pathway.WEEKENDS: "Weekends",
+}
+
+
+class Horizon(StrEnum):
+    QUICK_WIN = "quick_win"
+    LONGER_TERM = "longer_term"
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class PeopleMet:
+    role: str
+    count: int
+
+
+@dataclass
+class AnswerState:
+    value: Any = None
+    note: str | None = None
+    note_confirmed: bool = False
+    answered_by: str | None = None
+    answered_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    answered: int
+    visible: int
+    required_missing: int
+
+    @property
+    def complete(self) -> bool:
+        return self.visible > 0 and self.answered == self.visible
+
+
+@dataclass(frozen=True)
+class RagRollup:
+    """The worst RAG in an area, with how many of each (None when nothing is rated)."""
+
+    worst: str | None
+    counts: dict[str, int]
+
+
+@dataclass
+class AreaState:
+    key: str
+    kind: str
+    label: str
+    form: Form
+    position: int = 0
+    answers: dict[str, AnswerState] = field(default_factory=dict)
+
+    def values(self) -> dict[str, Any]:
+        return {item_id: a.value for item_id, a in self.answers.items() if a.value is not None}
+
+    def visible_items(self) -> list[Item]:
+        return self.form.visible_items(self.values())
+
+    def progress(self) -> Progress:
+        values = self.values()
+        visible = self.form.visible_items(values)
+        answered = sum(1 for item in visible if item.id in values)
+        missing = sum(1 for item in visible if item.required and item.id not in values)
+        return Progress(answered=answered, visible=len(visible), required_missing=missing)
+
+    def rag(self) -> RagRollup:
+        values = self.values()
+        counts: Counter[str] = Counter()
+        for item in self.form.visible_items(values):
+            rating = item.suggested_rag(values.get(item.id))
+            if rating is not None:
+                counts[rating] += 1
+        worst = next((r for r in reversed(RAG_ORDER) if counts[r]), None)
+        return RagRollup(worst=worst, counts={r: counts[r] for r in RAG_ORDER})
+
+
+@dataclass
+class FindingState:
+    id: str
+    kind: str
+    text: str
+    pathway: str | None = None
+    area_key: str | None = None
+    item_ids: list[str] = field(default_factory=list)
+    horizon: str | None = None
+    owner: str | None = None
+    position: int = 0
+    text_confirmed: bool = False
+    created_by: str | None = None
+    created_at: str | None = None
+
+
+@dataclass
+class AttachmentState:
+    id: str
+    sha256: str
+    report_sha256: str | None
+    caption: str | None
+    area_key: str | None = None
+    item_id: str | None = None
+    content_type: str | None = None
+    width: int | None = None
+    height: int | None = None
+    caption_confirmed: bool = False
+    created_by: str | None = None
+    created_at: str | None = None
+
+
+@dataclass
+class VisitState:
+    id: str
+    system: str | None = None
+    trust: str | None = None
+    site: str | None = None
+    date: str | None = None
+    visit_type: str | None = None
+    follows_visit_id: str | None = None
+    status: str | None = None
+    team: list[TeamMember] = field(default_factory=list)
+    people_met: list[PeopleMet] = field(default_factory=list)
+    data_reviewed: list[str] = field(default_factory=list)
+    created_at: str | None = None
+    areas: list[AreaState] = field(default_factory=list)  # walk order
+    findings: list[FindingState] = field(default_factory=list)
+    attachments: list[AttachmentState] = field(default_factory=list)
+
+    def area(self, key: str) -> AreaState | None:
+        return next((a for a in self.areas if a.key == key), None)
+
+    def progress(self) -> Progress:
+        parts = [a.progress() for a in self.areas]
+        return Progress(
+            answered=sum(p.answered for p in parts),
+            visible=sum(p.visible for p in parts),
+            required_missing=sum(p.required_missing for p in parts),
+        )
+
+    def findings_for_area(self, key: str) -> list[FindingState]:
+        return [f for f in self.findings if f.area_key == key]
+
+    @property
+    def title(self) -> str:
+        return self.system or self.trust or self.site or "Untitled visit"

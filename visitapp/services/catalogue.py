@@ -1,0 +1,55 @@
+"""Which checklist applies: the current forms for new areas, the stored ones for old areas.
+
+New areas take the current form for their kind from `forms/`. Once an area exists it is
+bound to the exact form content (by hash) it started with, stored in the database, so
+editing `forms/` never changes an existing visit.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from visitapp.domain.form_loading import load_forms
+from visitapp.domain.forms import Form
+from visitapp.errors import NotFound, StoreError
+from visitapp.store.db import Database
+
+
+class FormCatalogue:
+    def __init__(self, db: Database, forms_paths: Sequence[Path] | None = None) -> None:
+        self._db = db
+        self._paths = forms_paths
+        self._current: dict[str, Form] | None = None
+        self._by_hash: dict[str, Form] = {}
+        self._lock = threading.Lock()
+
+    def current(self) -> dict[str, Form]:
+        """The current form for each area kind, loaded once from `forms/`."""
+        with self._lock:
+            if self._current is None:
+                self._current = {f.area_kind: f for f in load_forms(self._paths)}
+                for form in self._current.values():
+                    self._by_hash[form.content_hash] = form
+            return self._current
+
+    def for_kind(self, kind: str) -> Form:
+        forms = self.current()
+        if kind not in forms:
+            raise NotFound(f"no checklist for area kind {kind!r}; known: {', '.join(sorted(forms))}")
+        return forms[kind]
+
+    def by_hash(self, form_hash: str) -> Form:
+        form = self._by_hash.get(form_hash)
+        if form is not None:
+            return form
+        with self._db.read() as conn:
+            row = conn.execute("SELECT content FROM form_versions WHERE hash = ?",
+                               (form_hash,)).fetchone()
+        if row is None:
+            raise StoreError(f"form version {form_hash[:12]} is missing from the database")
+        form = Form.model_validate(json.loads(row[0]))
+        self._by_hash[form_hash] = form
+        return form

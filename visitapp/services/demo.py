@@ -1,0 +1,197 @@
+"""A realistic demo visit: a fictional system, several areas (two wards), most items
+answered, findings of every kind, notes and a few generated photos. No patient data:
+every figure is a count or a time, every note is about services, not people.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PIL import Image, ImageDraw
+
+from visitapp.domain.forms import AnswerType, Item
+from visitapp.domain.visit import PeopleMet, TeamMember
+from visitapp.services.app import Services
+
+LONDON = ZoneInfo("Europe/London")
+DEMO_SYSTEM = "Riverside Health and Care Partnership (demo)"
+
+TEAM = [
+    TeamMember("Alex Morgan", "Visit lead, improvement director"),
+    TeamMember("Dr Priya Nair", "ED consultant"),
+    TeamMember("Chris Okafor", "Acute medicine nurse consultant"),
+    TeamMember("Jo Whitfield", "Adult social care lead (ADASS)"),
+    TeamMember("Sam Lee", "Data analyst"),
+]
+
+AREAS = [
+    ("emergency_department", "Emergency Department"),
+    ("acute_medical_unit", "AMU and SDEC"),
+    ("surgical_assessment_unit", "Surgical assessment unit"),
+    ("inpatient_ward", "Ward 7 (medical)"),
+    ("inpatient_ward", "Ward 12 (surgical)"),
+    ("support_services", "Support services"),
+    ("site_management", "Site and bed management"),
+    ("discharge_hub", "Transfer of care hub"),
+    ("out_of_hospital", "Community and social care"),
+    ("discussion", "Challenges and barriers"),
+]
+
+NOTES = [
+    "Seen at the 10:00 board round; staff described the escalation route clearly.",
+    "Figure given by the nurse in charge; to check against the daily SitRep.",
+    "Works well on weekdays; weekend cover depends on one person.",
+    "Recently introduced; early results look promising.",
+    "Not consistent between the two teams we spoke to.",
+]
+
+TEXT_ANSWERS = [
+    "Clear escalation plan on display; the team knew the triggers for each OPEL level.",
+    "Relationships between acute and community teams are strong but informal.",
+    "Staff said the main barrier is waiting for packages of care on Fridays.",
+    "Frailty team in reach from 08:00 to 20:00 on weekdays only.",
+]
+
+FINDINGS: list[dict[str, Any]] = [
+    {"kind": "strength", "pathway": "front_door", "area": 0,
+     "text": "Senior clinician streaming at the front door, with a GP stream open 12 hours a day."},
+    {"kind": "strength", "pathway": "flow", "area": 3,
+     "text": "Board rounds on Ward 7 are consultant-led, brisk and every patient has an expected date of discharge."},
+    {"kind": "strength", "pathway": "discharge", "area": 7,
+     "text": "The transfer of care hub brings health and social care into one room with a single referral route."},
+    {"kind": "concern", "pathway": "front_door", "area": 0,
+     "text": "Ambulance handovers over 60 minutes most afternoons; no cohorting area agreed."},
+    {"kind": "concern", "pathway": "flow", "area": 1,
+     "text": "The AMU is used for escalation overnight, so the morning take waits in the ED."},
+    {"kind": "concern", "pathway": "weekends", "area": 4,
+     "text": "Weekend discharges fall to about half of the weekday rate; few criteria-led discharges."},
+    {"kind": "concern", "pathway": "mental_health", "area": 0,
+     "text": "Long waits in the ED for mental health beds, several over 12 hours this week."},
+    {"kind": "recommendation", "pathway": "flow", "area": 3, "horizon": "quick_win",
+     "owner": "Chief nurse", "text": "Set a first-discharge-by-10:00 goal on every medical ward and track it daily."},
+    {"kind": "recommendation", "pathway": "discharge", "area": 7, "horizon": "longer_term",
+     "owner": "Director of adult social services",
+     "text": "Commission discharge to assess capacity so that pathway 1 starts within 24 hours."},
+    {"kind": "recommendation", "pathway": "front_door", "area": 0, "horizon": "quick_win",
+     "owner": "ED clinical director", "text": "Agree a handover cohorting area and escalation at 30 minutes."},
+    {"kind": "support", "pathway": "flow", "area": None,
+     "text": "Rapid improvement guide on red and green days, with an offer of a facilitator for two weeks."},
+    {"kind": "support", "pathway": "out_of_hospital", "area": None,
+     "text": "ADASS peer support on trusted assessment with local care homes."},
+    {"kind": "next_step", "pathway": None, "area": None,
+     "text": "Written report within two weeks; system action plan at the next collaborative event."},
+    {"kind": "next_step", "pathway": None, "area": None,
+     "text": "Follow-up visit in three months, comparing the same indicators."},
+]
+
+PHOTOS = [
+    (0, "Front door streaming signage (no people in view)", (0, 94, 184)),
+    (3, "Ward 7 discharge planning board layout, blank template only", (0, 127, 59)),
+    (7, "Transfer of care hub room set-up", (255, 184, 28)),
+]
+
+
+def create_demo_visit(services: Services, seed: int = 2018, photos: bool = True) -> str:
+    """Create the demo visit and return its id."""
+    rng = random.Random(seed)
+    today = datetime.now(LONDON).date().isoformat()
+    author = TEAM[0].name
+    visits = services.visits
+    visit_id = visits.create_visit(
+        system=DEMO_SYSTEM,
+        trust="Riverside University Hospitals NHS Trust (demo)",
+        site="Riverside General Hospital (demo)",
+        date=today,
+        visit_type="diagnostic",
+        team=TEAM,
+        people_met=[PeopleMet("ED consultants", 3), PeopleMet("Ward managers", 4),
+                    PeopleMet("Discharge coordinators", 2), PeopleMet("Social workers", 2),
+                    PeopleMet("Site managers", 1), PeopleMet("Executive team", 5)],
+        data_reviewed=["A&E attendances and 4-hour performance, last 12 months",
+                       "Daily SitRep: ambulance handovers, occupancy",
+                       "Stranded and super-stranded census, last 8 weeks",
+                       "Discharges by day of week and hour"],
+        areas=AREAS,
+        author=author,
+    )
+    state = visits.load(visit_id)
+    for index, area in enumerate(state.areas):
+        member = TEAM[index % len(TEAM)].name
+        answers: dict[str, Any] = {}
+        for item in area.form.items:
+            if not _visible(area.form, item, answers) or rng.random() < 0.12:
+                continue
+            value = _demo_value(item, rng)
+            answers[item.id] = visits.answer(visit_id, area.key, item.id, value, author=member)
+            if rng.random() < 0.15:
+                visits.set_note(visit_id, area.key, item.id, rng.choice(NOTES), author=member)
+    areas = state.areas
+    for f in FINDINGS:
+        area = areas[f["area"]] if f["area"] is not None else None
+        item_ids = [area.form.items[0].id] if area is not None else []
+        visits.add_finding(
+            visit_id, kind=f["kind"], text=f["text"], pathway=f["pathway"],
+            area_key=area.key if area else None, item_ids=item_ids,
+            horizon=f.get("horizon"), owner=f.get("owner"), author=author)
+    if photos:
+        for area_index, caption, colour in PHOTOS:
+            services.attachments.attach_photo(
+                visit_id, _demo_photo(colour, rng), name=f"demo-{area_index}.jpg",
+                caption=caption, area_key=areas[area_index].key, author=author)
+    return visit_id
+
+
+def _visible(form: Any, item: Item, answers: dict[str, Any]) -> bool:
+    return item in form.visible_items(answers)
+
+
+def _demo_value(item: Item, rng: random.Random) -> Any:
+    t = item.type
+    if t is AnswerType.RAG:
+        return rng.choices(["green", "amber", "red"], weights=[4, 4, 2])[0]
+    if t is AnswerType.YES_NO:
+        return rng.choices(["yes", "no"], weights=[3, 1])[0]
+    if t is AnswerType.YES_NO_PARTIAL:
+        return rng.choice(["yes", "no", "partial"])
+    if t in (AnswerType.COUNT, AnswerType.DURATION, AnswerType.PERCENT):
+        return _demo_number(item, rng)
+    if t is AnswerType.TIME_OF_DAY:
+        return f"{rng.randint(7, 11):02d}:{rng.choice(['00', '15', '30', '45'])}"
+    if t is AnswerType.SINGLE_CHOICE:
+        return rng.choice(item.option_ids)
+    if t is AnswerType.MULTI_CHOICE:
+        k = rng.randint(1, max(1, len(item.option_ids) - 1))
+        return sorted(rng.sample(item.option_ids, k))
+    return rng.choice(TEXT_ANSWERS)
+
+
+def _demo_number(item: Item, rng: random.Random) -> int | float:
+    th = item.thresholds
+    if th is not None:
+        spread = max(abs(th.green - th.amber), 2.0)
+        centre = (th.green + th.amber) / 2
+        value = centre + rng.uniform(-1.5, 1.5) * spread
+    else:
+        value = {"count": rng.randint(0, 25), "duration": rng.choice([10, 25, 45, 90, 180]),
+                 "percent": rng.randint(20, 95)}[item.type.value]
+    if item.type is AnswerType.PERCENT:
+        return round(min(100.0, max(0.0, value)))
+    return max(0, int(round(value)))
+
+
+def _demo_photo(colour: tuple[int, int, int], rng: random.Random) -> bytes:
+    """A plain generated picture: coloured panels, no text, no people."""
+    image = Image.new("RGB", (2400, 1800), (240, 244, 245))
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x, y = rng.randint(0, 2000), rng.randint(0, 1400)
+        w, h = rng.randint(150, 600), rng.randint(100, 400)
+        shade = tuple(max(0, min(255, c + rng.randint(-40, 40))) for c in colour)
+        draw.rectangle([x, y, x + w, y + h], fill=shade)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()

@@ -1,0 +1,66 @@
+"""A visit as JSON for `visits show --json`: the same on every tablet holding the visit.
+
+Lists are sorted and nothing device-local (device id, sync state) is included, so two
+tablets that hold the same ops print byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from visitapp.domain.visit import VisitState
+
+
+def visit_to_json(state: VisitState) -> dict[str, Any]:
+    areas = sorted(state.areas, key=lambda a: a.key)
+    answers = []
+    for area in areas:
+        for item_id in sorted(area.answers):
+            a = area.answers[item_id]
+            answers.append({
+                "area_key": area.key, "item_id": item_id, "value": a.value, "note": a.note,
+                "answered_by": a.answered_by if a.value is not None else None,
+            })
+    return {
+        "id": state.id,
+        "system": state.system,
+        "trust": state.trust,
+        "site": state.site,
+        "date": state.date,
+        "visit_type": state.visit_type,
+        "follows_visit_id": state.follows_visit_id,
+        "status": state.status,
+        "team": [{"name": m.name, "role": m.role} for m in state.team],
+        "people_met": [{"role": p.role, "count": p.count} for p in state.people_met],
+        "data_reviewed": list(state.data_reviewed),
+        "areas": [
+            {
+                "key": a.key, "kind": a.kind, "label": a.label, "form_id": a.form.id,
+                "form_version": a.form.version, "form_hash": a.form.content_hash,
+                "position": a.position,
+                "progress": _progress(a.progress()),
+                "rag": {"worst": (r := a.rag()).worst, "counts": r.counts},
+            }
+            for a in areas
+        ],
+        "answers": answers,
+        "findings": sorted(
+            ({
+                "id": f.id, "kind": f.kind, "text": f.text, "pathway": f.pathway,
+                "area_key": f.area_key, "item_ids": f.item_ids, "horizon": f.horizon,
+                "owner": f.owner, "position": f.position,
+            } for f in state.findings),
+            key=lambda f: f["id"],
+        ),
+        "attachments": sorted(
+            ({
+                "id": p.id, "sha256": p.sha256, "report_sha256": p.report_sha256,
+                "caption": p.caption, "area_key": p.area_key, "item_id": p.item_id,
+            } for p in state.attachments),
+            key=lambda p: p["id"],
+        ),
+    }
+
+
+def _progress(p: Any) -> dict[str, int]:
+    return {"answered": p.answered, "visible": p.visible, "required_missing": p.required_missing}

@@ -1,0 +1,398 @@
+"""Use cases for a visit: start it, add areas, answer items, record findings.
+
+Every change goes through `oplog.record` inside one write transaction, so the op and the
+state it changes commit together: when one of these methods returns, the change is on
+disk. Free text is checked by the privacy guard first and refused unless confirmed.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import date as date_cls
+from typing import Any
+
+from visitapp.domain import privacy
+from visitapp.domain.forms import AREA_KINDS, Form, Item
+from visitapp.domain.ids import area_key, new_id
+from visitapp.domain.values import parse_value
+from visitapp.domain.visit import (
+    AnswerState,
+    AreaState,
+    AttachmentState,
+    FindingKind,
+    FindingState,
+    Horizon,
+    Pathway,
+    PeopleMet,
+    TeamMember,
+    VisitState,
+    VisitStatus,
+    VisitType,
+)
+from visitapp.errors import BadValue, NotFound, PatientDataWarning
+from visitapp.services.catalogue import FormCatalogue
+from visitapp.store import oplog
+from visitapp.store.db import Database, utc_now
+
+MAX_LABEL = 80
+
+
+def guard_text(where: str, text: str | None, confirmed: bool) -> None:
+    """Refuse text that looks like patient data unless the user confirmed it is not."""
+    if confirmed or not text:
+        return
+    hits = privacy.find_patient_data(text)
+    if hits:
+        raise PatientDataWarning(where, [str(h) for h in hits])
+
+
+def _choice(enum: type, value: str | None, what: str, optional: bool = False) -> str | None:
+    if value is None or value == "":
+        if optional:
+            return None
+        raise BadValue(f"{what} is required; one of: {', '.join(e.value for e in enum)}")
+    try:
+        return enum(value).value
+    except ValueError:
+        raise BadValue(
+            f"{what} {value!r} is not one of: {', '.join(e.value for e in enum)}") from None
+
+
+class VisitService:
+    def __init__(self, db: Database, catalogue: FormCatalogue) -> None:
+        self.db = db
+        self.catalogue = catalogue
+
+    # --- visits --------------------------------------------------------------------
+
+    def create_visit(
+        self,
+        *,
+        system: str,
+        date: str,
+        visit_type: str,
+        trust: str | None = None,
+        site: str | None = None,
+        team: Sequence[TeamMember] = (),
+        people_met: Sequence[PeopleMet] = (),
+        data_reviewed: Sequence[str] = (),
+        follows_visit_id: str | None = None,
+        areas: Sequence[tuple[str, str]] = (),
+        author: str | None = None,
+    ) -> str:
+        """Start a visit (and its first areas) in one transaction; returns its id."""
+        if not system.strip():
+            raise BadValue("system is required (the local health and care system visited)")
+        try:
+            date_cls.fromisoformat(date)
+        except ValueError:
+            raise BadValue(f"date {date!r} is not a date like 2026-11-27") from None
+        vtype = _choice(VisitType, visit_type, "visit type")
+        if follows_visit_id and vtype != VisitType.FOLLOW_UP:
+            raise BadValue("only a follow-up visit follows an earlier visit")
+        visit_id = new_id()
+        fields: dict[str, Any] = {
+            "system": system.strip(), "trust": (trust or "").strip() or None,
+            "site": (site or "").strip() or None, "date": date, "visit_type": vtype,
+            "follows_visit_id": follows_visit_id, "status": VisitStatus.IN_PROGRESS.value,
+            "team": [{"name": m.name, "role": m.role} for m in team],
+            "people_met": [{"role": p.role, "count": p.count} for p in people_met],
+            "data_reviewed": list(data_reviewed), "created_at": utc_now(),
+        }
+        forms = [(kind, label, self.catalogue.for_kind(kind)) for kind, label in areas]
+        with self.db.write() as conn:
+            for name, value in fields.items():
+                oplog.record(self.db, conn, visit_id=visit_id, entity="visit",
+                             entity_id=visit_id, field=name, value=value, author=author)
+            for position, (kind, label, form) in enumerate(forms):
+                self._add_area(conn, visit_id, kind, label, form, position, author)
+        return visit_id
+
+    def update_visit(self, visit_id: str, author: str | None = None, **fields: Any) -> None:
+        allowed = {"system", "trust", "site", "date", "status", "people_met", "data_reviewed",
+                   "team", "follows_visit_id", "visit_type"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise BadValue(f"cannot change {', '.join(sorted(unknown))} of a visit")
+        if "status" in fields:
+            _choice(VisitStatus, fields["status"], "status")
+        if "visit_type" in fields:
+            _choice(VisitType, fields["visit_type"], "visit type")
+        with self.db.write() as conn:
+            self.require_visit(conn, visit_id)
+            for name, value in fields.items():
+                if name == "team":
+                    value = [{"name": m.name, "role": m.role} for m in value]
+                elif name == "people_met":
+                    value = [{"role": p.role, "count": p.count} for p in value]
+                oplog.record(self.db, conn, visit_id=visit_id, entity="visit",
+                             entity_id=visit_id, field=name, value=value, author=author)
+
+    def list_visits(self) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT id, system, site, date, visit_type, status FROM visits "
+                "WHERE system IS NOT NULL ORDER BY date DESC, system"
+            ).fetchall()
+        return [dict(zip(("id", "system", "site", "date", "visit_type", "status"), r, strict=True))
+                for r in rows]
+
+    def resolve_visit_id(self, prefix: str) -> str:
+        """Accept a whole visit id or an unambiguous prefix of one (at least 4 characters)."""
+        with self.db.read() as conn:
+            if len(prefix) < 4:
+                rows = conn.execute("SELECT id FROM visits WHERE id = ?", (prefix,)).fetchall()
+            else:
+                rows = conn.execute("SELECT id FROM visits WHERE id LIKE ? || '%'",
+                                    (prefix,)).fetchall()
+        if not rows:
+            raise NotFound(f"no visit {prefix!r} on this tablet")
+        if len(rows) > 1:
+            raise NotFound(f"visit id {prefix!r} is ambiguous: give more of it")
+        return rows[0][0]
+
+    # --- areas ---------------------------------------------------------------------
+
+    def add_area(self, visit_id: str, kind: str, label: str | None = None,
+                 author: str | None = None) -> str:
+        form = self.catalogue.for_kind(kind)
+        with self.db.write() as conn:
+            self.require_visit(conn, visit_id)
+            position = conn.execute(
+                "SELECT COALESCE(MAX(position) + 1, 0) FROM areas WHERE visit_id = ?",
+                (visit_id,)).fetchone()[0]
+            return self._add_area(conn, visit_id, kind, label, form, position, author)
+
+    def _add_area(self, conn: sqlite3.Connection, visit_id: str, kind: str, label: str | None,
+                  form: Form, position: int, author: str | None) -> str:
+        given = (label or "").strip()
+        if len(given) > MAX_LABEL:
+            raise BadValue(f"area label is longer than {MAX_LABEL} characters")
+        key = area_key(kind, given)
+        label = given or AREA_KINDS[kind]
+        known = conn.execute(
+            "SELECT 1 FROM ops WHERE visit_id = ? AND entity = ? AND entity_id = ? LIMIT 1",
+            (visit_id, oplog.FORM_ENTITY, form.content_hash)).fetchone()
+        if known is None:
+            oplog.record(self.db, conn, visit_id=visit_id, entity=oplog.FORM_ENTITY,
+                         entity_id=form.content_hash, field="content",
+                         value=json.loads(form.canonical_json()), author=author)
+        for name, value in (("kind", kind), ("label", label), ("form_hash", form.content_hash),
+                            ("position", position)):
+            oplog.record(self.db, conn, visit_id=visit_id, entity="area", entity_id=key,
+                         field=name, value=value, author=author)
+        return key
+
+    def rename_area(self, visit_id: str, key: str, label: str, author: str | None = None) -> None:
+        label = label.strip()
+        if not label:
+            raise BadValue("area label cannot be empty")
+        with self.db.write() as conn:
+            self.require_area(conn, visit_id, key)
+            oplog.record(self.db, conn, visit_id=visit_id, entity="area", entity_id=key,
+                         field="label", value=label, author=author)
+
+    def remove_area(self, visit_id: str, key: str, author: str | None = None) -> None:
+        with self.db.write() as conn:
+            self.require_area(conn, visit_id, key)
+            oplog.record(self.db, conn, visit_id=visit_id, entity="area", entity_id=key,
+                         field="deleted", value=True, author=author)
+
+    # --- answers -------------------------------------------------------------------
+
+    def answer(self, visit_id: str, area_key_: str, item_id: str, raw: Any,
+               author: str | None = None) -> Any:
+        """Parse and store an answer; returns the canonical value stored."""
+        item = self.item_of(visit_id, area_key_, item_id)
+        try:
+            value = parse_value(item, raw)
+        except ValueError as err:
+            raise BadValue(f"item {item_id}: {err}") from None
+        with self.db.write() as conn:
+            oplog.record(self.db, conn, visit_id=visit_id, entity="answer",
+                         entity_id=f"{area_key_}/{item_id}", field="value", value=value,
+                         author=author)
+        return value
+
+    def clear_answer(self, visit_id: str, area_key_: str, item_id: str,
+                     author: str | None = None) -> None:
+        self.item_of(visit_id, area_key_, item_id)
+        with self.db.write() as conn:
+            oplog.record(self.db, conn, visit_id=visit_id, entity="answer",
+                         entity_id=f"{area_key_}/{item_id}", field="value", value=None,
+                         author=author)
+
+    def set_note(self, visit_id: str, area_key_: str, item_id: str, text: str | None,
+                 author: str | None = None, confirmed: bool = False) -> None:
+        """Set (or, with empty text, clear) the note on an item."""
+        self.item_of(visit_id, area_key_, item_id)
+        text = (text or "").strip() or None
+        guard_text(f"the note on item {item_id}", text, confirmed)
+        with self.db.write() as conn:
+            oplog.record(self.db, conn, visit_id=visit_id, entity="answer",
+                         entity_id=f"{area_key_}/{item_id}", field="note", value=text,
+                         author=author, confirmed=confirmed and bool(text))
+
+    # --- findings ------------------------------------------------------------------
+
+    def add_finding(self, visit_id: str, *, kind: str, text: str, pathway: str | None = None,
+                    area_key: str | None = None, item_ids: Sequence[str] = (),
+                    horizon: str | None = None, owner: str | None = None,
+                    author: str | None = None, confirmed: bool = False) -> str:
+        fields = self._finding_fields(kind=kind, text=text, pathway=pathway, horizon=horizon,
+                                      owner=owner, confirmed=confirmed)
+        finding_id = new_id()
+        with self.db.write() as conn:
+            self.require_visit(conn, visit_id)
+            if area_key is not None:
+                self.require_area(conn, visit_id, area_key)
+            position = conn.execute(
+                "SELECT COALESCE(MAX(position) + 1, 0) FROM findings WHERE visit_id = ?",
+                (visit_id,)).fetchone()[0]
+            fields.update(area_key=area_key, item_ids=sorted(set(item_ids)), position=position,
+                          created_by=author, created_at=utc_now())
+            for name, value in fields.items():
+                oplog.record(self.db, conn, visit_id=visit_id, entity="finding",
+                             entity_id=finding_id, field=name, value=value, author=author,
+                             confirmed=confirmed and name == "text")
+        return finding_id
+
+    def edit_finding(self, visit_id: str, finding_id: str, *, author: str | None = None,
+                     confirmed: bool = False, **changes: Any) -> None:
+        allowed = {"kind", "text", "pathway", "horizon", "owner", "position", "area_key",
+                   "item_ids"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise BadValue(f"cannot change {', '.join(sorted(unknown))} of a finding")
+        with self.db.write() as conn:
+            current = self.require_finding(conn, visit_id, finding_id)
+            merged = {"kind": current[0], "text": current[1], "pathway": current[2],
+                      "horizon": current[3], "owner": current[4]}
+            merged.update({k: v for k, v in changes.items() if k in merged})
+            checked = self._finding_fields(confirmed=confirmed, **merged)
+            for name in changes:
+                value = checked.get(name, changes[name])
+                if name == "item_ids":
+                    value = sorted(set(value or ()))
+                oplog.record(self.db, conn, visit_id=visit_id, entity="finding",
+                             entity_id=finding_id, field=name, value=value, author=author,
+                             confirmed=confirmed and name == "text")
+
+    def delete_finding(self, visit_id: str, finding_id: str, author: str | None = None) -> None:
+        with self.db.write() as conn:
+            self.require_finding(conn, visit_id, finding_id)
+            oplog.record(self.db, conn, visit_id=visit_id, entity="finding",
+                         entity_id=finding_id, field="deleted", value=True, author=author)
+
+    def _finding_fields(self, *, kind: str, text: str, pathway: str | None,
+                        horizon: str | None, owner: str | None,
+                        confirmed: bool) -> dict[str, Any]:
+        kind_ = _choice(FindingKind, kind, "finding kind")
+        text = (text or "").strip()
+        if not text:
+            raise BadValue("a finding needs some text")
+        guard_text("the finding", text, confirmed)
+        pathway_ = _choice(Pathway, pathway, "pathway", optional=True)
+        horizon_ = _choice(Horizon, horizon, "horizon", optional=True)
+        if kind_ != FindingKind.RECOMMENDATION and (horizon_ or owner):
+            raise BadValue("only a recommendation has a horizon and an owner")
+        return {"kind": kind_, "text": text, "pathway": pathway_, "horizon": horizon_,
+                "owner": (owner or "").strip() or None}
+
+    # --- reading -------------------------------------------------------------------
+
+    def load(self, visit_id: str) -> VisitState:
+        """The whole visit as plain Python, from one consistent snapshot."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                "SELECT id, system, trust, site, date, visit_type, follows_visit_id, status, "
+                "team, people_met, data_reviewed, created_at FROM visits WHERE id = ?",
+                (visit_id,)).fetchone()
+            if row is None or row[1] is None:
+                raise NotFound(f"no visit {visit_id!r} on this tablet")
+            areas = conn.execute(
+                "SELECT key, kind, label, form_hash, position FROM areas "
+                "WHERE visit_id = ? AND COALESCE(deleted, 0) = 0 AND form_hash IS NOT NULL "
+                "ORDER BY position, key", (visit_id,)).fetchall()
+            answers = conn.execute(
+                "SELECT area_key, item_id, value, note, note_confirmed, answered_by, answered_at "
+                "FROM answers WHERE visit_id = ?", (visit_id,)).fetchall()
+            findings = conn.execute(
+                "SELECT id, kind, text, pathway, area_key, item_ids, horizon, owner, position, "
+                "text_confirmed, created_by, created_at FROM findings "
+                "WHERE visit_id = ? AND COALESCE(deleted, 0) = 0 AND text IS NOT NULL "
+                "ORDER BY position, created_at, id", (visit_id,)).fetchall()
+            attachments = conn.execute(
+                "SELECT id, sha256, report_sha256, caption, area_key, item_id, content_type, "
+                "width, height, caption_confirmed, created_by, created_at FROM attachments "
+                "WHERE visit_id = ? AND COALESCE(deleted, 0) = 0 AND sha256 IS NOT NULL "
+                "ORDER BY created_at, id", (visit_id,)).fetchall()
+        state = VisitState(
+            id=row[0], system=row[1], trust=row[2], site=row[3], date=row[4],
+            visit_type=row[5], follows_visit_id=row[6], status=row[7],
+            team=[TeamMember(**m) for m in json.loads(row[8] or "[]")],
+            people_met=[PeopleMet(**p) for p in json.loads(row[9] or "[]")],
+            data_reviewed=json.loads(row[10] or "[]"), created_at=row[11],
+        )
+        by_key: dict[str, AreaState] = {}
+        for key, kind, label, form_hash, position in areas:
+            area = AreaState(key=key, kind=kind, label=label,
+                             form=self.catalogue.by_hash(form_hash), position=position or 0)
+            by_key[key] = area
+            state.areas.append(area)
+        for a_key, item_id, value, note, confirmed, by, at in answers:
+            area = by_key.get(a_key)
+            if area is None or (value is None and note is None):
+                continue
+            area.answers[item_id] = AnswerState(
+                value=None if value is None else json.loads(value), note=note,
+                note_confirmed=bool(confirmed), answered_by=by, answered_at=at)
+        for f in findings:
+            if f[1] is None:
+                continue
+            state.findings.append(FindingState(
+                id=f[0], kind=f[1], text=f[2], pathway=f[3], area_key=f[4],
+                item_ids=json.loads(f[5] or "[]"), horizon=f[6], owner=f[7],
+                position=f[8] or 0, text_confirmed=bool(f[9]), created_by=f[10],
+                created_at=f[11]))
+        for a in attachments:
+            state.attachments.append(AttachmentState(
+                id=a[0], sha256=a[1], report_sha256=a[2], caption=a[3], area_key=a[4],
+                item_id=a[5], content_type=a[6], width=a[7], height=a[8],
+                caption_confirmed=bool(a[9]), created_by=a[10], created_at=a[11]))
+        return state
+
+    # --- checks --------------------------------------------------------------------
+
+    def item_of(self, visit_id: str, key: str, item_id: str) -> Item:
+        with self.db.read() as conn:
+            form_hash = self.require_area(conn, visit_id, key)
+        item = self.catalogue.by_hash(form_hash).item(item_id)
+        if item is None:
+            raise NotFound(f"no item {item_id!r} in area {key}")
+        return item
+
+    def require_visit(self, conn: sqlite3.Connection, visit_id: str) -> None:
+        if conn.execute("SELECT 1 FROM visits WHERE id = ? AND system IS NOT NULL",
+                        (visit_id,)).fetchone() is None:
+            raise NotFound(f"no visit {visit_id!r} on this tablet")
+
+    def require_area(self, conn: sqlite3.Connection, visit_id: str, key: str) -> str:
+        row = conn.execute(
+            "SELECT form_hash FROM areas WHERE visit_id = ? AND key = ? "
+            "AND COALESCE(deleted, 0) = 0 AND form_hash IS NOT NULL", (visit_id, key)).fetchone()
+        if row is None:
+            self.require_visit(conn, visit_id)
+            raise NotFound(f"no area {key!r} in visit {visit_id}")
+        return row[0]
+
+    def require_finding(self, conn: sqlite3.Connection, visit_id: str,
+                         finding_id: str) -> tuple[Any, ...]:
+        row = conn.execute(
+            "SELECT kind, text, pathway, horizon, owner FROM findings WHERE visit_id = ? "
+            "AND id = ? AND COALESCE(deleted, 0) = 0", (visit_id, finding_id)).fetchone()
+        if row is None:
+            raise NotFound(f"no finding {finding_id!r} in visit {visit_id}")
+        return row

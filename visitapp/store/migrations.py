@@ -1,0 +1,169 @@
+"""Named, ordered, transactional schema migrations, recorded in `schema_migrations`.
+
+Each migration is frozen SQL: once released it never changes, so a tablet that skipped
+several app versions upgrades exactly as one that took each. A migration runs inside one
+`BEGIN IMMEDIATE` transaction with its record, so a crash mid-upgrade leaves the old
+schema intact. Never drop or rewrite `ops` here: unsynced operations must survive every
+upgrade (tests/store/test_migrations.py upgrades a database holding pending ops).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from visitapp.errors import StoreError
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        "0001_oplog_and_visits",
+        """
+        CREATE TABLE device (
+            id TEXT PRIMARY KEY,
+            next_seq INTEGER NOT NULL,
+            hlc INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE form_versions (
+            hash TEXT PRIMARY KEY,
+            form_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            area_kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            content TEXT NOT NULL
+        );
+        CREATE TABLE ops (
+            op_id TEXT PRIMARY KEY,
+            visit_id TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hlc INTEGER NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            value TEXT NOT NULL,
+            prev_op_id TEXT,
+            author TEXT,
+            confirmed INTEGER NOT NULL DEFAULT 0,
+            pushed INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (device_id, seq)
+        );
+        CREATE INDEX ix_ops_visit_id ON ops (visit_id, hlc);
+        CREATE INDEX ix_ops_pending ON ops (pushed) WHERE pushed = 0;
+        CREATE TABLE field_clock (
+            visit_id TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            op_id TEXT NOT NULL,
+            hlc INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            PRIMARY KEY (visit_id, entity, entity_id, field)
+        ) WITHOUT ROWID;
+        CREATE TABLE visits (
+            id TEXT PRIMARY KEY,
+            system TEXT, trust TEXT, site TEXT, date TEXT, visit_type TEXT,
+            follows_visit_id TEXT, status TEXT, team TEXT, people_met TEXT,
+            data_reviewed TEXT, created_at TEXT
+        );
+        CREATE TABLE areas (
+            visit_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            kind TEXT, label TEXT, form_hash TEXT, position INTEGER, deleted INTEGER,
+            PRIMARY KEY (visit_id, key)
+        );
+        CREATE TABLE answers (
+            visit_id TEXT NOT NULL,
+            area_key TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            value TEXT, answered_by TEXT, answered_at TEXT, note TEXT, note_confirmed INTEGER,
+            PRIMARY KEY (visit_id, area_key, item_id)
+        );
+        CREATE TABLE findings (
+            id TEXT PRIMARY KEY,
+            visit_id TEXT NOT NULL,
+            kind TEXT, text TEXT, text_confirmed INTEGER, pathway TEXT, area_key TEXT,
+            item_ids TEXT, horizon TEXT, owner TEXT, position INTEGER, deleted INTEGER,
+            created_by TEXT, created_at TEXT
+        );
+        CREATE INDEX ix_findings_visit_id ON findings (visit_id);
+        """,
+    ),
+    Migration(
+        "0002_attachments",
+        """
+        CREATE TABLE blobs (
+            sha256 TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            content_type TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE attachments (
+            id TEXT PRIMARY KEY,
+            visit_id TEXT NOT NULL,
+            sha256 TEXT, report_sha256 TEXT, area_key TEXT, item_id TEXT, caption TEXT,
+            caption_confirmed INTEGER, content_type TEXT, width INTEGER, height INTEGER,
+            deleted INTEGER, created_by TEXT, created_at TEXT
+        );
+        CREATE INDEX ix_attachments_visit_id ON attachments (visit_id);
+        """,
+    ),
+)
+
+
+def applied(conn: sqlite3.Connection) -> list[str]:
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    return [row[0] for row in conn.execute("SELECT name FROM schema_migrations ORDER BY name")]
+
+
+def pending(conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[Migration]:
+    done = set(applied(conn))
+    known = {m.name for m in migrations}
+    unknown = sorted(done - known)
+    if unknown:
+        raise StoreError(
+            f"this database was written by a newer version of the app (migration {unknown[-1]}); "
+            "update the app before opening it"
+        )
+    return [m for m in migrations if m.name not in done]
+
+
+def apply(conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIONS,
+          upto: str | None = None) -> list[str]:
+    """Apply pending migrations in order (up to and including `upto`), each atomically."""
+    names: list[str] = []
+    for migration in pending(conn, migrations):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-check inside the write lock: another process may have just migrated.
+            if conn.execute("SELECT 1 FROM schema_migrations WHERE name = ?",
+                            (migration.name,)).fetchone() is None:
+                for statement in _statements(migration.sql):
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                    (migration.name, datetime.now(UTC).isoformat(timespec="seconds")),
+                )
+                names.append(migration.name)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        if upto is not None and migration.name == upto:
+            break
+    return names
+
+
+def _statements(sql: str) -> list[str]:
+    # executescript() would COMMIT our transaction first; run statement by statement.
+    return [s.strip() for s in sql.split(";") if s.strip()]

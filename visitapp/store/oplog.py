@@ -1,0 +1,308 @@
+"""The op-log: every change is an operation, written with the state it changes.
+
+An op sets one field of one entity (a visit, an area, an answer, a finding, ...) to a
+JSON value. Ops are merged per field by last-writer-wins on (HLC, device id), so applying
+the same set of ops in any order gives the same state, and the state tables can always be
+rebuilt from the op-log alone (`rebuild`). Entity kinds this version does not know (a
+newer app's) are kept in the log and the field clock, just not materialised.
+
+Write paths call these functions inside `Database.write()`, so the op and its effect on
+the state commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from visitapp.domain import hlc as hlc_mod
+from visitapp.domain.ids import new_id
+from visitapp.store.db import Database
+
+Json = str  # a JSON document as text
+
+
+@dataclass(frozen=True)
+class OpRecord:
+    op_id: str
+    visit_id: str
+    device_id: str
+    seq: int
+    hlc: int
+    entity: str
+    entity_id: str
+    field: str
+    value: Json
+    prev_op_id: str | None = None
+    author: str | None = None
+    confirmed: bool = False
+
+    @property
+    def at(self) -> str:
+        """The wall-clock time of the op, UTC ISO 8601."""
+        return ms_to_iso(hlc_mod.wall_ms(self.hlc))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "op_id": self.op_id, "visit_id": self.visit_id, "device_id": self.device_id,
+            "seq": self.seq, "hlc": self.hlc, "entity": self.entity,
+            "entity_id": self.entity_id, "field": self.field, "value": self.value,
+            "prev_op_id": self.prev_op_id, "author": self.author, "confirmed": self.confirmed,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OpRecord:
+        return cls(**{**data, "confirmed": bool(data.get("confirmed"))})
+
+
+OP_COLUMNS = ("op_id", "visit_id", "device_id", "seq", "hlc", "entity", "entity_id", "field",
+              "value", "prev_op_id", "author", "confirmed")
+
+
+def ms_to_iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z")
+
+
+# --- how entities map onto the state tables --------------------------------------------
+
+Encoding = Literal["json", "scalar", "bool"]
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    table: str
+    key_columns: tuple[str, ...]  # columns that identify the row, visit_id first if present
+    fields: dict[str, Encoding]
+    stamped: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> (by, at)
+    confirmable: dict[str, str] = field(default_factory=dict)  # field -> confirmed column
+
+    def key_values(self, visit_id: str, entity_id: str) -> tuple[str, ...]:
+        if self.key_columns == ("id",):
+            return (entity_id,)
+        if self.key_columns == ("id", "visit_id"):
+            return (entity_id, visit_id)
+        parts = tuple(entity_id.split("/")) if len(self.key_columns) > 2 else (entity_id,)
+        return (visit_id, *parts)
+
+
+ENTITIES: dict[str, EntitySpec] = {
+    "visit": EntitySpec(
+        "visits", ("id",),
+        {"system": "scalar", "trust": "scalar", "site": "scalar", "date": "scalar",
+         "visit_type": "scalar", "follows_visit_id": "scalar", "status": "scalar",
+         "team": "json", "people_met": "json", "data_reviewed": "json",
+         "created_at": "scalar"},
+    ),
+    "area": EntitySpec(
+        "areas", ("visit_id", "key"),
+        {"kind": "scalar", "label": "scalar", "form_hash": "scalar", "position": "scalar",
+         "deleted": "bool"},
+    ),
+    "answer": EntitySpec(
+        "answers", ("visit_id", "area_key", "item_id"),
+        {"value": "json", "note": "scalar"},
+        stamped={"value": ("answered_by", "answered_at")},
+        confirmable={"note": "note_confirmed"},
+    ),
+    "finding": EntitySpec(
+        "findings", ("id", "visit_id"),
+        {"kind": "scalar", "text": "scalar", "pathway": "scalar", "area_key": "scalar",
+         "item_ids": "json", "horizon": "scalar", "owner": "scalar", "position": "scalar",
+         "deleted": "bool", "created_by": "scalar", "created_at": "scalar"},
+        confirmable={"text": "text_confirmed"},
+    ),
+    "attachment": EntitySpec(
+        "attachments", ("id", "visit_id"),
+        {"sha256": "scalar", "report_sha256": "scalar", "area_key": "scalar",
+         "item_id": "scalar", "caption": "scalar", "content_type": "scalar",
+         "width": "scalar", "height": "scalar", "deleted": "bool", "created_by": "scalar",
+         "created_at": "scalar"},
+        confirmable={"caption": "caption_confirmed"},
+    ),
+}
+
+# Form content travels as an op too (immutable, addressed by its hash), so a tablet that
+# receives a visit by sync or bundle also receives the exact checklist it was answered on.
+FORM_ENTITY = "form"
+
+STATE_TABLES = ("visits", "areas", "answers", "findings", "attachments")
+
+_sql_cache: dict[tuple[str, str], tuple[str, EntitySpec]] = {}
+
+
+def _upsert_sql(entity: str, fld: str) -> tuple[str, EntitySpec] | None:
+    cached = _sql_cache.get((entity, fld))
+    if cached is not None:
+        return cached
+    spec = ENTITIES.get(entity)
+    if spec is None or fld not in spec.fields:
+        return None
+    key_cols = list(spec.key_columns)
+    set_cols = [fld] + list(spec.stamped.get(fld, ())) + (
+        [spec.confirmable[fld]] if fld in spec.confirmable else [])
+    cols = key_cols + set_cols
+    conflict = [c for c in key_cols if not (spec.key_columns == ("id", "visit_id") and c == "visit_id")]
+    sql = (
+        f"INSERT INTO {spec.table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+        f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in set_cols)
+    )
+    _sql_cache[(entity, fld)] = (sql, spec)
+    return sql, spec
+
+
+def _materialise(conn: sqlite3.Connection, op: OpRecord) -> None:
+    if op.entity == FORM_ENTITY:
+        _store_form(conn, op)
+        return
+    found = _upsert_sql(op.entity, op.field)
+    if found is None:
+        return  # an entity or field this version does not know: kept in the log only
+    sql, spec = found
+    encoding = spec.fields[op.field]
+    if encoding == "json":
+        column_value: Any = None if op.value == "null" else op.value
+    else:
+        column_value = json.loads(op.value)
+        if encoding == "bool":
+            column_value = None if column_value is None else int(bool(column_value))
+        elif isinstance(column_value, dict | list):
+            column_value = json.dumps(column_value)
+    params: list[Any] = [*spec.key_values(op.visit_id, op.entity_id), column_value]
+    if op.field in spec.stamped:
+        params += [op.author, op.at]
+    if op.field in spec.confirmable:
+        params.append(int(op.confirmed))
+    conn.execute(sql, params)
+
+
+def _store_form(conn: sqlite3.Connection, op: OpRecord) -> None:
+    content = json.loads(op.value)
+    conn.execute(
+        "INSERT OR IGNORE INTO form_versions (hash, form_id, version, area_kind, title, content) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (op.entity_id, content["id"], content["version"], content["area_kind"], content["title"],
+         json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)),
+    )
+
+
+# --- writing ops -----------------------------------------------------------------------
+
+_INSERT_OP = (
+    f"INSERT INTO ops ({', '.join(OP_COLUMNS)}) VALUES ({', '.join('?' * len(OP_COLUMNS))}) "
+    "ON CONFLICT (op_id) DO NOTHING"
+)
+_GET_CLOCK = (
+    "SELECT op_id, hlc, device_id FROM field_clock "
+    "WHERE visit_id = ? AND entity = ? AND entity_id = ? AND field = ?"
+)
+_SET_CLOCK = (
+    "INSERT INTO field_clock (visit_id, entity, entity_id, field, op_id, hlc, device_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (visit_id, entity, entity_id, field) "
+    "DO UPDATE SET op_id = excluded.op_id, hlc = excluded.hlc, device_id = excluded.device_id"
+)
+
+
+def _op_params(op: OpRecord) -> tuple[Any, ...]:
+    return (op.op_id, op.visit_id, op.device_id, op.seq, op.hlc, op.entity, op.entity_id,
+            op.field, op.value, op.prev_op_id, op.author, int(op.confirmed))
+
+
+def encode(value: Any) -> Json:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def record(
+    db: Database,
+    conn: sqlite3.Connection,
+    *,
+    visit_id: str,
+    entity: str,
+    entity_id: str,
+    field: str,
+    value: Any,
+    author: str | None,
+    confirmed: bool = False,
+) -> OpRecord:
+    """Make a local op, append it and apply it; call inside `db.write()`."""
+    seq, stored_hlc = conn.execute("SELECT next_seq, hlc FROM device").fetchone()
+    db.clock.receive(stored_hlc)  # another process on this database may have ticked
+    ts = db.clock.tick()
+    current = conn.execute(_GET_CLOCK, (visit_id, entity, entity_id, field)).fetchone()
+    op = OpRecord(
+        op_id=new_id(), visit_id=visit_id, device_id=db.device_id, seq=seq, hlc=ts,
+        entity=entity, entity_id=entity_id, field=field, value=encode(value),
+        prev_op_id=current[0] if current else None, author=author, confirmed=confirmed,
+    )
+    conn.execute("UPDATE device SET next_seq = ?, hlc = ?", (seq + 1, ts))
+    conn.execute(_INSERT_OP, _op_params(op))
+    conn.execute(_SET_CLOCK, (visit_id, entity, entity_id, field, op.op_id, op.hlc, op.device_id))
+    _materialise(conn, op)
+    return op
+
+
+def apply_ops(db: Database, conn: sqlite3.Connection, ops: Iterable[OpRecord]) -> dict[str, int]:
+    """Merge ops made elsewhere (a bundle, a pull); call inside `db.write()`.
+
+    Idempotent: an op already in the log is counted as a duplicate and changes nothing.
+    """
+    counts = {"applied": 0, "duplicate": 0}
+    highest = 0
+    for op in ops:
+        cursor = conn.execute(_INSERT_OP, _op_params(op))
+        if cursor.rowcount == 0:
+            counts["duplicate"] += 1
+            continue
+        counts["applied"] += 1
+        highest = max(highest, op.hlc)
+        _merge(conn, op)
+    if highest:
+        db.clock.receive(highest)
+        conn.execute("UPDATE device SET hlc = MAX(hlc, ?)", (highest,))
+    return counts
+
+
+def _merge(conn: sqlite3.Connection, op: OpRecord) -> None:
+    key = (op.visit_id, op.entity, op.entity_id, op.field)
+    current = conn.execute(_GET_CLOCK, key).fetchone()
+    if current is not None and not hlc_mod.wins(op.hlc, op.device_id, current[1], current[2]):
+        return
+    conn.execute(_SET_CLOCK, (*key, op.op_id, op.hlc, op.device_id))
+    _materialise(conn, op)
+
+
+def rebuild(conn: sqlite3.Connection) -> int:
+    """Throw away the state tables and rebuild them from the op-log; call in a write."""
+    for table in STATE_TABLES:
+        conn.execute(f"DELETE FROM {table}")
+    conn.execute("DELETE FROM field_clock")
+    # The winner of each field is its latest op by (hlc, device_id); apply only those.
+    rows = conn.execute(
+        f"""
+        SELECT {', '.join(OP_COLUMNS)} FROM (
+            SELECT *, ROW_NUMBER() OVER (
+                PARTITION BY visit_id, entity, entity_id, field
+                ORDER BY hlc DESC, device_id DESC) AS rank
+            FROM ops)
+        WHERE rank = 1
+        """
+    ).fetchall()
+    for row in rows:
+        op = OpRecord(*row[:-1], confirmed=bool(row[-1]))
+        conn.execute(_SET_CLOCK, (op.visit_id, op.entity, op.entity_id, op.field, op.op_id,
+                                  op.hlc, op.device_id))
+        _materialise(conn, op)
+    return len(rows)
+
+
+def ops_for_visit(conn: sqlite3.Connection, visit_id: str) -> list[OpRecord]:
+    rows = conn.execute(
+        f"SELECT {', '.join(OP_COLUMNS)} FROM ops WHERE visit_id = ? ORDER BY hlc, device_id",
+        (visit_id,),
+    ).fetchall()
+    return [OpRecord(*row[:-1], confirmed=bool(row[-1])) for row in rows]
