@@ -223,6 +223,34 @@ def import_bundle(
     err(f"imported {bundle}: {summary}")
 
 
+# --- the app and the report ----------------------------------------------------------
+
+@app.command("run")
+def run_app(
+    ctx: typer.Context,
+    web: Annotated[bool, typer.Option("--web", help="Serve the app to a browser.")] = False,
+    port: Annotated[int, typer.Option("--port", help="Port for web mode.")] = 8550,
+) -> None:
+    """Start the walk-through app (web mode on 127.0.0.1 when there is no display)."""
+    from visitapp.ui.main import launch
+
+    launch(db_path=_ctx(ctx).db_path, web=web, port=port)
+
+
+@app.command("report")
+def report(
+    ctx: typer.Context,
+    visit_id: Annotated[str, typer.Argument()],
+    output: Annotated[Path, typer.Option("-o", "--output", help="PDF file to write.")],
+) -> None:
+    """Write the same-day feedback PDF for a visit."""
+    from visitapp.services.feedback import write_report_pdf
+
+    services = _ctx(ctx).services
+    summary = write_report_pdf(services, services.visits.resolve_visit_id(visit_id), output)
+    err(f"wrote {output}: {summary}")
+
+
 def run() -> None:
     """Console-script entry point: a user's mistake becomes one line on stderr and exit 1.
 
