@@ -91,6 +91,9 @@ def _load_file(file: Path) -> tuple[tuple[Form, Any] | None, list[Problem]]:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         detail = getattr(err, "problem", None) or str(err).splitlines()[0]
+        context, context_mark = getattr(err, "context", None), getattr(err, "context_mark", None)
+        if context and context_mark is not None and context_mark.line + 1 != line:
+            detail += f" ({context} that starts on line {context_mark.line + 1})"
         return None, [Problem(name, line, None, f"malformed YAML: {detail}")]
     if not isinstance(data, dict):
         return None, [Problem(name, 1, None, "a form must be a mapping with id, version, title, "
@@ -98,7 +101,11 @@ def _load_file(file: Path) -> tuple[tuple[Form, Any] | None, list[Problem]]:
     try:
         form = Form.model_validate(data)
     except ValidationError as err:
-        return None, [_problem_from_error(name, node, data, e) for e in err.errors()]
+        errors = err.errors()
+        # A list whose members failed also reports itself as too short: drop that echo.
+        errors = [e for e in errors if not (e["type"] == "too_short" and any(
+            o is not e and tuple(o["loc"])[:len(e["loc"])] == tuple(e["loc"]) for o in errors))]
+        return None, [_problem_from_error(name, node, data, e) for e in errors]
     cross = [
         Problem(name, _line_of(node, loc), f"item {item_id}", message)
         for loc, item_id, message in _within_form(form)
@@ -159,12 +166,14 @@ def _line_of(node: Any, loc: Iterable[str | int], key_line: bool = False) -> int
     if node is None:
         return None
     line = node.start_mark.line + 1
-    for part in loc:
+    loc = tuple(loc)
+    for depth, part in enumerate(loc):
         child = None
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 if key_node.value == part:
-                    child = key_node if key_line else value_node
+                    last = depth == len(loc) - 1
+                    child = key_node if key_line and last else value_node
                     break
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
             if 0 <= part < len(node.value):

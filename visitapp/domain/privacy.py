@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 _NHS_CANDIDATE = re.compile(r"(?<![\d-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d-])")
 _DOB = re.compile(
-    r"\b(?:dob|d\.o\.b\.?|date of birth|born)\b\s*[:\-]?\s*(?:on\s+)?"
+    r"(?:\bdob\b|\bd\.o\.b\b\.?|\bdate of birth\b|\bborn\b)\s*[:\-]?\s*(?:on\s+)?"
     r"(\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}"
     r"|\d{4}-\d{2}-\d{2}"
     r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{2,4})",

@@ -1,0 +1,76 @@
+"""Dependencies point down: only visitapp/ui imports flet, only the report imports
+reportlab, the office service imports neither, and domain/store never import services."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def python_files(*parts: str) -> list[Path]:
+    return sorted((REPO.joinpath(*parts)).rglob("*.py"))
+
+
+def uses(path: Path, package: str) -> bool:
+    return any(n == package or n.startswith(package + ".") for n in imports_of(path))
+
+
+RULES = [
+    # (where the package may be imported, package, why)
+    (lambda p: "ui" in p.relative_to(REPO).parts, "flet", "only visitapp/ui imports flet"),
+    (lambda p: "report" in p.relative_to(REPO).parts, "reportlab",
+     "only visitapp/report imports reportlab"),
+]
+
+
+@pytest.mark.parametrize("rule", range(len(RULES)))
+def test_framework_imports__stay_in_their_layer(rule):
+    allowed, package, why = RULES[rule]
+    offenders = [str(p.relative_to(REPO)) for p in python_files("visitapp") + python_files("sync")
+                 if not allowed(p) and uses(p, package)]
+    assert offenders == [], why
+
+
+@pytest.mark.parametrize("layer", ["domain", "store"])
+def test_lower_layers__never_import_upper_ones(layer):
+    offenders = [
+        str(p.relative_to(REPO)) for p in python_files("visitapp", layer)
+        if any(uses(p, up) for up in ("visitapp.services", "visitapp.ui", "visitapp.cli",
+                                      "visitapp.report", "flet", "reportlab"))
+    ]
+    assert offenders == []
+
+
+def test_domain__is_plain_python_with_no_database():
+    offenders = [str(p.relative_to(REPO)) for p in python_files("visitapp", "domain")
+                 if any(uses(p, pkg) for pkg in ("sqlite3", "sqlalchemy", "sqlmodel", "httpx",
+                                                  "visitapp.store"))]
+    assert offenders == []
+
+
+def test_services__never_import_the_ui():
+    offenders = [str(p.relative_to(REPO)) for p in python_files("visitapp", "services")
+                 if uses(p, "visitapp.ui") or uses(p, "flet")]
+    assert offenders == []
+
+
+def test_office_service__imports_neither_flet_nor_reportlab_nor_the_app_ui():
+    offenders = [str(p.relative_to(REPO)) for p in python_files("sync")
+                 if any(uses(p, pkg) for pkg in ("flet", "reportlab", "visitapp.ui",
+                                                  "visitapp.report"))]
+    assert offenders == []
