@@ -8,6 +8,7 @@ editing `forms/` never changes an existing visit.
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,11 +42,16 @@ class FormCatalogue:
             raise NotFound(f"no checklist for area kind {kind!r}; known: {', '.join(sorted(forms))}")
         return forms[kind]
 
-    def by_hash(self, form_hash: str) -> Form:
+    def by_hash(self, form_hash: str, conn: sqlite3.Connection | None = None) -> Form:
+        """The stored form version; pass `conn` when already inside a transaction."""
         form = self._by_hash.get(form_hash)
         if form is not None:
             return form
-        with self._db.read() as conn:
+        if conn is None:
+            with self._db.read() as own:
+                row = own.execute("SELECT content FROM form_versions WHERE hash = ?",
+                                  (form_hash,)).fetchone()
+        else:
             row = conn.execute("SELECT content FROM form_versions WHERE hash = ?",
                                (form_hash,)).fetchone()
         if row is None:
