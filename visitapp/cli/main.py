@@ -24,8 +24,11 @@ app = typer.Typer(
 )
 forms_app = typer.Typer(help="Check and list checklist definitions.", no_args_is_help=True)
 visits_app = typer.Typer(help="List and show visits on this tablet.", no_args_is_help=True)
+data_app = typer.Typer(help="The data deep dive: import a daily extract, show indicators.",
+                       no_args_is_help=True)
 app.add_typer(forms_app, name="forms")
 app.add_typer(visits_app, name="visits")
+app.add_typer(data_app, name="data")
 
 
 class Context:
@@ -221,6 +224,75 @@ def import_bundle(
 
     summary = import_visit(_ctx(ctx).services, bundle)
     err(f"imported {bundle}: {summary}")
+
+
+# --- data deep dive ------------------------------------------------------------------
+
+@data_app.command("import")
+def data_import(
+    ctx: typer.Context,
+    visit_id: Annotated[str, typer.Argument()],
+    csv_file: Annotated[Path, typer.Argument(help="Daily extract, one row a day (see README).")],
+    author: Annotated[str | None, typer.Option("--as", envvar="VISITAPP_AUTHOR")] = None,
+) -> None:
+    """Import a daily extract; bad rows are listed by line and skipped."""
+    services = _ctx(ctx).services
+    vid = services.visits.resolve_visit_id(visit_id)
+    result = services.metrics.import_extract(vid, csv_file, author=author)
+    for note in result.notes:
+        err(f"{csv_file}: note: {note}")
+    for line in result.skipped:
+        err(f"{csv_file}: skipped {line}")
+    err(f"{csv_file}: {result.summary()}")
+    if result.taken + result.unchanged == 0:
+        raise typer.Exit(1)
+
+
+@data_app.command("show")
+def data_show(
+    ctx: typer.Context,
+    visit_id: Annotated[str, typer.Argument()],
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The visit's indicators, and the changes since the visit it follows up."""
+    from dataclasses import asdict
+
+    from visitapp.errors import NotFound
+
+    services = _ctx(ctx).services
+    vid = services.visits.resolve_visit_id(visit_id)
+    indicators = services.metrics.indicators(vid)
+    comparison, why_not = None, None
+    if services.visits.load(vid).follows_visit_id:
+        try:
+            comparison = services.metrics.compare_with_earlier(vid)
+        except NotFound as problem:
+            why_not = str(problem)
+    if json_out:
+        data = {"indicators": [asdict(i) for i in indicators],
+                "charts": services.metrics.charts(vid),
+                "follow_up": None if comparison is None else {
+                    "earlier_visit_id": comparison.earlier_visit_id,
+                    "earlier_date": comparison.earlier_date,
+                    "indicators": [{**asdict(c), "delta": c.delta} for c in comparison.indicators],
+                    "areas": [asdict(c) for c in comparison.areas]},
+                "follow_up_unavailable": why_not}
+        out(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    for i in indicators:
+        rag = f"  {i.rag.upper()}" if i.rag else ""
+        out(f"{i.label:<40} {i.formatted():>16}{rag}")
+    if indicators:
+        out(f"Period: {indicators[0].period}")
+    if comparison is not None:
+        out(f"Since the visit of {comparison.earlier_date}:")
+        for c in comparison.indicators:
+            delta = "" if c.delta is None else f" ({c.delta:+g})"
+            out(f"  {c.label:<38} {c.before} -> {c.after}{delta}")
+        for c in comparison.areas:
+            out(f"  {c.label:<38} RAG {c.before or '-'} -> {c.after or '-'}")
+    elif why_not:
+        err(f"visitapp: no comparison: {why_not}")
 
 
 # --- the app and the report ----------------------------------------------------------

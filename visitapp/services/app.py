@@ -8,6 +8,7 @@ from pathlib import Path
 
 from visitapp.services.attachments import AttachmentService, BlobStore
 from visitapp.services.catalogue import FormCatalogue
+from visitapp.services.metrics import MetricsService
 from visitapp.services.visits import VisitService
 from visitapp.store.db import Database
 
@@ -19,6 +20,7 @@ class Services:
     visits: VisitService
     blobs: BlobStore
     attachments: AttachmentService
+    metrics: MetricsService
 
     def close(self) -> None:
         self.db.close()
@@ -30,4 +32,4 @@ def open_services(db_path: Path | str, forms_paths: Sequence[Path] | None = None
     visits = VisitService(db, catalogue)
     blobs = BlobStore(db)
     return Services(db=db, catalogue=catalogue, visits=visits, blobs=blobs,
-                    attachments=AttachmentService(visits, blobs))
+                    attachments=AttachmentService(visits, blobs), metrics=MetricsService(visits))
