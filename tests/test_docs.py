@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from tests.conftest import REPO
 from visitapp.cli.main import app
 from visitapp.domain.form_loading import check_forms
-from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

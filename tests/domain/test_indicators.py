@@ -7,7 +7,13 @@ from datetime import date
 import pytest
 
 from visitapp.domain.daily_csv import UnreadableExtract, parse_extract
-from visitapp.domain.indicators import DailyRow, Definitions, compute, day_of_week_profile, four_hour_by_week
+from visitapp.domain.indicators import (
+    DailyRow,
+    Definitions,
+    compute,
+    day_of_week_profile,
+    four_hour_by_week,
+)
 
 
 def row(day: str, **counts: int) -> DailyRow:

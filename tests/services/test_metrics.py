@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from visitapp.errors import NotFound, UserError
 from tests.cli.test_cli import visitapp
+from visitapp.errors import NotFound, UserError
 
 CSV = (
     "date,attendances,within_4h,emergency_admissions,discharges,discharges_before_noon,"

@@ -6,11 +6,11 @@ import shutil
 
 import pytest
 
+from tests.conftest import REPO
 from visitapp.domain.visit import PeopleMet, TeamMember
 from visitapp.errors import BadValue, NotFound, PatientDataWarning
 from visitapp.services.app import open_services
 from visitapp.services.visit_json import visit_to_json
-from tests.conftest import REPO
 
 
 def new_visit(services, areas=(("emergency_department", ""), ("inpatient_ward", "Ward 7 (medical)"),
