@@ -162,6 +162,11 @@ def visits_show(
         out(f"  {area['key']:<24} {area['label']:<32} {p['answered']}/{p['visible']}{missing}"
             f"  RAG {rag}")
     out(f"Findings: {len(data['findings'])}   Photos: {len(data['attachments'])}")
+    stamps = [a.answered_at for area in state.areas for a in area.answers.values() if a.answered_at]
+    if stamps:
+        from visitapp.domain.timefmt import london
+
+        out(f"Last answer: {london(max(stamps))} (London time)")
 
 
 @app.command()
