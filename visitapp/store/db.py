@@ -60,7 +60,7 @@ class Database:
         try:
             conn = self._conn()
             migrations.apply(conn)
-            self.device_id, self.clock = self._load_device(conn, clock or Clock())
+            self.device_id, self.clock = self._load_device(clock or Clock())
         except sqlite3.DatabaseError as err:
             raise StoreError(f"{self.path} is not a usable visit database: {err}") from err
 
@@ -113,9 +113,8 @@ class Database:
 
         self.engine.dispose()
 
-    def _load_device(self, conn: sqlite3.Connection, clock: Clock) -> tuple[str, Clock]:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+    def _load_device(self, clock: Clock) -> tuple[str, Clock]:
+        with self.write() as conn:
             row = conn.execute("SELECT id, hlc FROM device").fetchone()
             if row is None:
                 row = (new_id(), 0)
@@ -123,10 +122,6 @@ class Database:
                     "INSERT INTO device (id, next_seq, hlc, created_at) VALUES (?, 1, 0, ?)",
                     (row[0], utc_now()),
                 )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         clock.receive(row[1])
         return row[0], clock
 
