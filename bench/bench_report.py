@@ -1,0 +1,232 @@
+"""Benchmark: the feedback PDF against a bare reportlab build of the same content.
+
+    .venv/bin/python bench/bench_report.py [--runs 5]
+
+Two visits are built in a temporary database: one like the demo with 20 photos (report
+copies 1600 px on the long side), and one with 600 answers, 40 findings and 20 photos.
+For each, `write_report_pdf` (model, privacy guard, render, atomic rename) is timed
+against a bare platypus build of the same text, table rows and images (same font, no
+styling, no header or footer, no charts), in the same process. Budgets (issue 4): demo-like
+<= 1 s, 600 answers <= 3 s, ratio <= 2x. Runs alternate (ours, bare, ours, ...) so both see
+the same machine load; prints the first (cold) run, the medians, and the median of the
+paired ratios; exits 1 if a budget is missed. `ours` is end to end: loading the visit,
+building the model, the privacy guard, rendering and the rename.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+from visitapp.domain.forms import AREA_KINDS
+from visitapp.domain.visit import FindingKind, Horizon, Pathway, PeopleMet, TeamMember
+from visitapp.services.app import Services, open_services
+from visitapp.services.demo import _demo_value, create_demo_visit
+from visitapp.services.feedback import build_report, write_report_pdf
+from visitapp.services.report_model import ReportModel
+
+BUDGETS = {"demo-like, 20 photos": 1.0, "600 answers, 40 findings, 20 photos": 3.0}
+MAX_RATIO = 2.0
+
+
+def _photo(seed: int, size: tuple[int, int] = (2400, 1800)) -> bytes:
+    rng = random.Random(seed)
+    image = Image.new("RGB", size, (240, 244, 245))
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x, y = rng.randint(0, size[0] - 600), rng.randint(0, size[1] - 400)
+        colour = (rng.randint(0, 255), rng.randint(0, 255), rng.randint(0, 255))
+        draw.rectangle([x, y, x + rng.randint(150, 600), y + rng.randint(100, 400)], fill=colour)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def demo_like(services: Services) -> str:
+    visit_id = create_demo_visit(services)
+    areas = services.visits.load(visit_id).areas
+    for i in range(17):  # the demo has 3 photos: 20 in all
+        services.attachments.attach_photo(
+            visit_id, _photo(100 + i), name=f"b{i}.jpg",
+            caption=f"Corridor and signage, view {i + 1} (no people in view)",
+            area_key=areas[i % len(areas)].key)
+    return visit_id
+
+
+def big(services: Services, answers: int = 600, findings: int = 40, photos: int = 20) -> str:
+    rng = random.Random(11)
+    visits = services.visits
+    visit_id = visits.create_visit(
+        system="Benchmark Urgent Care System", date="2026-11-27", visit_type="diagnostic",
+        team=[TeamMember("Bench Lead", "Visit lead")],
+        people_met=[PeopleMet("Ward managers", 6)], data_reviewed=["Attendances by hour"])
+    kinds = list(AREA_KINDS)
+    done = n = 0
+    while done < answers:
+        kind = kinds[n % len(kinds)]
+        key = visits.add_area(visit_id, kind, f"{AREA_KINDS[kind]} {n + 1}")
+        n += 1
+        form = services.catalogue.for_kind(kind)
+        given: dict[str, Any] = {}
+        for item in form.items:
+            if done >= answers:
+                break
+            if item not in form.visible_items(given):
+                continue
+            given[item.id] = visits.answer(visit_id, key, item.id, _demo_value(item, rng))
+            done += 1
+            if done % 5 == 0:
+                visits.set_note(visit_id, key, item.id, "Board round started late; staff "
+                                "described the escalation route clearly and consistently.")
+    areas = visits.load(visit_id).areas
+    pathways = [p.value for p in Pathway]
+    kinds_ = [k.value for k in FindingKind]
+    for i in range(findings):
+        kind = kinds_[i % len(kinds_)]
+        rec = kind == FindingKind.RECOMMENDATION
+        visits.add_finding(
+            visit_id, kind=kind, pathway=pathways[i % len(pathways)],
+            text=f"Finding {i + 1}: the discharge lounge is used from 10:00 on weekdays but "
+                 "rarely at weekends, so morning discharges wait on the wards.",
+            area_key=areas[i % len(areas)].key,
+            horizon=Horizon.QUICK_WIN.value if rec else None,
+            owner="Chief operating officer" if rec else None)
+    for i in range(photos):
+        services.attachments.attach_photo(visit_id, _photo(200 + i), name=f"p{i}.jpg",
+                                          caption=f"Photo {i + 1}", area_key=areas[i].key)
+    return visit_id
+
+
+def _by_name_flowable() -> type:
+    from reportlab.platypus import Flowable
+
+    class ByName(Flowable):
+        """The cheapest correct way to place a photo: canvas.drawImage by file name."""
+
+        def __init__(self, path: str, w: float, h: float) -> None:
+            super().__init__()
+            self.path, self.width, self.height = path, w, h
+
+        def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+            return self.width, self.height
+
+        def draw(self) -> None:
+            self.canv.drawImage(self.path, 0, 0, self.width, self.height)
+
+    return ByName
+
+
+def bare_build(model: ReportModel, output: Path) -> None:
+    """The same content with plain platypus: paragraphs, one table per section, images."""
+    from xml.sax.saxutils import escape
+
+    from reportlab import rl_config
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
+
+    from visitapp.report import fonts
+
+    rl_config.useA85 = 0
+    fonts.register_fonts()
+    mm = 72 / 25.4
+    doc = SimpleDocTemplate(str(output), pagesize=A4, leftMargin=18 * mm,
+                            rightMargin=18 * mm, topMargin=24 * mm, bottomMargin=22 * mm)
+    widths = [doc.width * 0.55, doc.width * 0.29, doc.width * 0.16]
+    style = ParagraphStyle("b", fontName=fonts.REGULAR, fontSize=12, leading=15)
+    para = lambda s: Paragraph(escape(s), style)  # noqa: E731
+    _ByName = _by_name_flowable()  # noqa: N806
+    story: list[Any] = [para(model.cover.system), para(model.cover.date_text)]
+    story += [para(f"{n} {r}") for n, r in model.cover.team]
+    story += [para(s) for s in model.summary.headline]
+    story += [para(s) for s in [*model.summary.strengths, *model.summary.improvements,
+                                *model.summary.recommendations]]
+    if model.scope.areas:
+        story.append(Table([[para(a.label), f"{a.answered} of {a.visible}", a.worst_rag or ""]
+                            for a in model.scope.areas], colWidths=widths))
+    story += [para(f"{r} {n}") for r, n in model.scope.people_met]
+    story += [para(d) for d in model.scope.data_reviewed]
+    for e in [*model.strengths, *(f for g in model.improvements for f in g.findings),
+              *(r for g in model.recommendations for r in g.recommendations),
+              *model.support, *model.next_steps]:
+        story.append(para(e.text + (f" ({e.owner})" if e.owner else "")))
+    if model.rag_grid:
+        story.append(Table([[para(r.area), r.counts.worst or "", *(str(r.counts.get(k)) for k
+                             in ("green", "amber", "red"))] for r in model.rag_grid]))
+    for area in model.area_answers:
+        story.append(para(area.area))
+        for section in area.sections:
+            rows = [[[para(r.prompt)] + ([para(r.note)] if r.note else []), para(r.answer),
+                     r.rag or ""] for r in section.rows]
+            story.append(Table(rows, colWidths=widths, splitInRow=1))
+    for p in model.photos:
+        if p.path is not None:
+            w = doc.width / 2 - 12  # as in the report: two photos a row
+            h = w * (p.height or 3) / (p.width or 4)
+            story += [_ByName(str(p.path), w, h), para(p.caption)]
+    doc.build(story)
+
+
+def paired(ours: Any, bare: Any, runs: int) -> dict[str, float]:
+    """Run ours and bare alternately (so both see the same machine load)."""
+    t = time.perf_counter()
+    ours()
+    first = time.perf_counter() - t
+    bare()  # warm up
+    a: list[float] = []
+    b: list[float] = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        ours()
+        a.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        bare()
+        b.append(time.perf_counter() - t)
+    return {"first": first, "ours": statistics.median(a), "bare": statistics.median(b),
+            "ratio": statistics.median(x / y for x, y in zip(a, b, strict=True))}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        services = open_services(folder / "bench.db")
+        try:
+            t = time.perf_counter()
+            visits = {"demo-like, 20 photos": demo_like(services),
+                      "600 answers, 40 findings, 20 photos": big(services)}
+            print(f"(setup: {time.perf_counter() - t:.1f} s to create the visits)")
+            print(f"{'visit':40} {'ours: first':>12} {'median':>8} {'bare':>8} {'ratio':>6}"
+                  f"  pages  budget (median of {args.runs} runs)")
+            for name, visit_id in visits.items():
+                out = folder / "ours.pdf"
+                model = build_report(services, visit_id)
+                r = paired(lambda v=visit_id, o=out: write_report_pdf(services, v, o),
+                           lambda m=model: bare_build(m, folder / "bare.pdf"), args.runs)
+                summary = write_report_pdf(services, visit_id, out)
+                first, ours, bare, ratio = r["first"], r["ours"], r["bare"], r["ratio"]
+                budget = BUDGETS[name]
+                verdict = "ok" if ours <= budget and ratio <= MAX_RATIO else "MISSED"
+                ok = ok and verdict == "ok"
+                print(f"{name:40} {first:11.3f}s {ours:7.3f}s {bare:7.3f}s {ratio:5.2f}x"
+                      f"  {summary.split(' ')[0]:>5}  <= {budget:.0f} s, <= {MAX_RATIO:.0f}x:"
+                      f" {verdict}")
+        finally:
+            services.close()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Any text a person can type renders, and prints as typed (property-based, no database)."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+from pypdf import PdfReader
+
+from visitapp.domain.form_loading import load_forms
+from visitapp.domain.visit import AnswerState, AreaState, FindingState, VisitState
+from visitapp.report import render_pdf
+from visitapp.report.pdf import text as markup
+from visitapp.services.report_model import build_report_model
+
+FORM = next(f for f in load_forms() if f.area_kind == "discussion")
+ITEM = FORM.items[0]
+
+# Anything but lone surrogates (they cannot be encoded); NHS-number-like digit runs are
+# kept out so the privacy guard does not (rightly) stop the report.
+typed = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=300).filter(
+    lambda s: s.strip() and not re.search(r"\d{3}", s))
+
+
+def _visit(note: str, finding: str) -> VisitState:
+    area = AreaState(key="discussion", kind="discussion", label="Discussion", form=FORM,
+                     answers={ITEM.id: AnswerState(value="Some text", note=note)})
+    return VisitState(id="v", system="Test System", date="2026-11-27", visit_type="diagnostic",
+                      areas=[area], findings=[FindingState(id="f", kind="strength", text=finding)])
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+@given(note=typed, finding=typed)
+def test_any_text_renders(note: str, finding: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "r.pdf"
+        pages = render_pdf(build_report_model(_visit(note, finding)), out)
+        assert pages >= 3
+        extracted = _squash("".join(p.extract_text() for p in PdfReader(str(out)).pages))
+    for s in (note, finding):
+        if s.isascii() and s.isprintable():  # beyond ASCII, extraction may reorder or box
+            assert _squash(s) in extracted
+
+
+@given(st.text(max_size=200))
+def test_markup_escapes_everything(s: str) -> None:
+    out = markup(s)
+    assert "<" not in out.replace("<br/>", "")
+    assert not re.search(r"&(?!amp;|lt;|gt;)", out)
+
+
+def _contrast(a: object, b: object) -> float:
+    def lum(c: object) -> float:
+        rgb = [getattr(c, k) for k in ("red", "green", "blue")]
+        lin = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_colours_meet_wcag_aa() -> None:
+    from visitapp.report import pdf
+
+    for rag in ("red", "amber", "green"):
+        assert _contrast(pdf.RAG_INK[rag], pdf.RAG_FILL[rag]) >= 4.5, rag
+    for ink, paper in ((pdf.TEXT, pdf.WHITE), (pdf.SECONDARY, pdf.WHITE),
+                       (pdf.WHITE, pdf.NHS_DARK_BLUE), (pdf.WHITE, pdf.NHS_BLUE),
+                       (pdf.TEXT, pdf.LIGHT_GREY), (pdf.NHS_DARK_BLUE, pdf.WHITE)):
+        assert _contrast(ink, paper) >= 4.5
+
+
+def test_only_the_report_package_imports_reportlab() -> None:
+    root = Path(__file__).resolve().parents[2] / "visitapp"
+    offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
+                 if "report" != p.relative_to(root).parts[0]
+                 and re.search(r"^\s*(from|import)\s+reportlab", p.read_text(), re.M)]
+    assert offenders == []
