@@ -242,3 +242,29 @@ def test_demo_visit__is_realistic_and_free_of_patient_data(services, demo_visit_
         a.note for area in state.areas for a in area.answers.values() if a.note] + [
         str(a.value) for area in state.areas for a in area.answers.values()]
     assert [t for t in texts if find_patient_data(t)] == []
+
+
+def test_text_answer_that_looks_like_patient_data__is_refused_unless_confirmed(services):
+    from visitapp.services.feedback import build_report
+
+    vid = new_visit(services, areas=(("emergency_department", ""),))
+    area = services.visits.load(vid).areas[0]
+    text_item = next(i for i in area.form.items if i.type.value == "text" and not i.show_if)
+    with pytest.raises(PatientDataWarning, match="the answer to item"):
+        services.visits.answer(vid, area.key, text_item.id, "Seen: SW1A 1AA")
+    assert services.visits.load(vid).areas[0].answers == {}
+    services.visits.answer(vid, area.key, text_item.id, "Site office is at SW1A 1AA",
+                           confirmed=True)
+    assert services.visits.load(vid).areas[0].answers[text_item.id].value_confirmed
+    build_report(services, vid)  # the confirmed answer passes the report's guard
+
+
+def test_editing_a_confirmed_finding_without_its_text__needs_no_new_confirmation(services):
+    vid = new_visit(services)
+    fid = services.visits.add_finding(vid, kind="strength", text="Extension 943 476 5919 works",
+                                      confirmed=True)
+    services.visits.edit_finding(vid, fid, position=5, pathway="flow")
+    (finding,) = services.visits.load(vid).findings
+    assert (finding.position, finding.pathway, finding.text_confirmed) == (5, "flow", True)
+    with pytest.raises(PatientDataWarning):
+        services.visits.edit_finding(vid, fid, text="Now 943 476 5919 again")

@@ -179,7 +179,7 @@ def answer(
     note: Annotated[str | None, typer.Option("--note", help="A note on the item.")] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Clear the answer.")] = False,
     not_patient_data: Annotated[bool, typer.Option(
-        "--not-patient-data", help="Confirm the note is not patient data.")] = False,
+        "--not-patient-data", help="Confirm the note or text answer is not patient data.")] = False,
     author: Annotated[str | None, typer.Option(
         "--as", envvar="VISITAPP_AUTHOR", help="Who is answering.")] = None,
 ) -> None:
@@ -197,7 +197,8 @@ def answer(
         from visitapp.services.visits import guard_text
 
         guard_text(f"the note on item {item_id}", note, not_patient_data)
-    stored = visits.answer(vid, area_key, item_id, value, author=author)
+    stored = visits.answer(vid, area_key, item_id, value, author=author,
+                           confirmed=not_patient_data)
     if note is not None:
         visits.set_note(vid, area_key, item_id, note, author=author, confirmed=not_patient_data)
     out(json.dumps(stored, ensure_ascii=False))

@@ -95,6 +95,7 @@ class AnswerState:
     note_confirmed: bool = False
     answered_by: str | None = None
     answered_at: str | None = None
+    value_confirmed: bool = False  # a free-text answer confirmed as not patient data
 
 
 @dataclass(frozen=True)

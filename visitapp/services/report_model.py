@@ -349,7 +349,8 @@ def build_report_model(
                 rag = None
                 if ans.value is not None:
                     answered += 1
-                    answer_text = guard(f"the answer to {where}", format_value(item, ans.value))
+                    answer_text = guard(f"the answer to {where}", format_value(item, ans.value),
+                                        ans.value_confirmed)
                     rag = item.suggested_rag(ans.value)
                     counts[rag or "not_rated"] += 1
                 note = guard(f"the note on {where}", ans.note, ans.note_confirmed) or None

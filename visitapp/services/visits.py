@@ -14,7 +14,7 @@ from datetime import date as date_cls
 from typing import Any
 
 from visitapp.domain import privacy
-from visitapp.domain.forms import AREA_KINDS, Form, Item
+from visitapp.domain.forms import AREA_KINDS, AnswerType, Form, Item
 from visitapp.domain.ids import area_key, new_id
 from visitapp.domain.values import parse_value
 from visitapp.domain.visit import (
@@ -203,11 +203,12 @@ class VisitService:
     # --- answers -------------------------------------------------------------------
 
     def answer(self, visit_id: str, area_key_: str, item_id: str, raw: Any,
-               author: str | None = None) -> Any:
+               author: str | None = None, confirmed: bool = False) -> Any:
         """Parse and store an answer; returns the canonical value stored.
 
         The hot path of the app: one write transaction holds the look-up, the op and the
-        state change, so a tap costs one commit.
+        state change, so a tap costs one commit. A free-text answer passes the privacy
+        guard first (`confirmed` records that the user said it is not patient data).
         """
         with self.db.write() as conn:
             item = self._item_in(conn, visit_id, area_key_, item_id)
@@ -215,9 +216,12 @@ class VisitService:
                 value = parse_value(item, raw)
             except ValueError as err:
                 raise BadValue(f"item {item_id}: {err}") from None
+            is_text = item.type is AnswerType.TEXT
+            if is_text:
+                guard_text(f"the answer to item {item_id}", value, confirmed)
             oplog.record(self.db, conn, visit_id=visit_id, entity="answer",
                          entity_id=f"{area_key_}/{item_id}", field="value", value=value,
-                         author=author)
+                         author=author, confirmed=confirmed and is_text)
         return value
 
     def clear_answer(self, visit_id: str, area_key_: str, item_id: str,
@@ -275,7 +279,9 @@ class VisitService:
             merged = {"kind": current[0], "text": current[1], "pathway": current[2],
                       "horizon": current[3], "owner": current[4]}
             merged.update({k: v for k, v in changes.items() if k in merged})
-            checked = self._finding_fields(confirmed=confirmed, **merged)
+            # Unchanged text was checked (or confirmed) when it was stored: only new text
+            # goes through the privacy guard again.
+            checked = self._finding_fields(confirmed=confirmed or "text" not in changes, **merged)
             for name in changes:
                 value = checked.get(name, changes[name])
                 if name == "item_ids":
@@ -323,6 +329,12 @@ class VisitService:
             answers = conn.execute(
                 "SELECT area_key, item_id, value, note, note_confirmed, answered_by, answered_at "
                 "FROM answers WHERE visit_id = ?", (visit_id,)).fetchall()
+            # Free-text answers the user confirmed are not patient data: the flag lives on
+            # the winning op (the answers table predates it).
+            confirmed_values = {row[0] for row in conn.execute(
+                "SELECT fc.entity_id FROM field_clock fc JOIN ops o ON o.op_id = fc.op_id "
+                "WHERE fc.visit_id = ? AND fc.entity = 'answer' AND fc.field = 'value' "
+                "AND o.confirmed = 1", (visit_id,))}
             findings = conn.execute(
                 "SELECT id, kind, text, pathway, area_key, item_ids, horizon, owner, position, "
                 "text_confirmed, created_by, created_at FROM findings "
@@ -352,7 +364,8 @@ class VisitService:
                 continue
             area.answers[item_id] = AnswerState(
                 value=None if value is None else json.loads(value), note=note,
-                note_confirmed=bool(confirmed), answered_by=by, answered_at=at)
+                note_confirmed=bool(confirmed), answered_by=by, answered_at=at,
+                value_confirmed=f"{a_key}/{item_id}" in confirmed_values)
         for f in findings:
             if f[1] is None:
                 continue
