@@ -80,7 +80,8 @@ class Indicator:
             return f"{self.value:.1f}%"
         if self.unit == "ratio":
             return f"{self.value:.2f}"
-        return f"{self.value:.1f} {self.unit}" if self.value % 1 else f"{int(self.value)} {self.unit}"
+        shown = round(self.value, 1)
+        return f"{shown:.1f} {self.unit}" if shown % 1 else f"{int(shown)} {self.unit}"
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from reportlab.platypus import (
     CondPageBreak,
     Flowable,
     Frame,
+    KeepTogether,
     NextPageTemplate,
     PageBreak,
     PageTemplate,
@@ -44,6 +45,7 @@ from reportlab.platypus import (
 )
 
 from visitapp.report import fonts
+from visitapp.report.charts import draw_chart
 from visitapp.services.report_model import (
     APPENDIX_ANSWERS,
     APPENDIX_PHOTOS,
@@ -633,6 +635,10 @@ def _appendix_extra(m: ReportModel, letters: _Letters) -> list[Flowable]:
             rows = [[P(h, "cell_head") for h in t.header]] + [
                 [P(c, "cell") for c in row] for row in t.rows]
             out += [_table(rows, [BODY_W / n] * n, header=bool(t.header)), Spacer(1, 8)]
+        for chart in x.charts:
+            out += [KeepTogether([P(chart.title, "h3"), draw_chart(chart, BODY_W)]),
+                    Spacer(1, 10)]
+        out += [P(n, "meta") for n in x.notes]
     return out
 
 

@@ -62,8 +62,17 @@ class PresentedReport:
 
 def build_report(services: Services, visit_id: str,
                  extra_appendices: list[ExtraSection] | None = None) -> ReportModel:
-    """The report model of a visit; raises `ReportHasPatientData` or `NotFound`."""
+    """The report model of a visit; raises `ReportHasPatientData` or `NotFound`.
+
+    Unless `extra_appendices` is given, the data deep dive appendix is included when the
+    visit has data.
+    """
     state = services.visits.load(visit_id)
+    if extra_appendices is None:
+        from visitapp.services.data_report import data_appendix
+
+        appendix = data_appendix(services.metrics, visit_id)
+        extra_appendices = [appendix] if appendix else []
 
     def photo_path(sha: str) -> Path | None:
         path = services.blobs.path(sha)

@@ -220,12 +220,37 @@ class DataTable:
 
 
 @dataclass(frozen=True)
+class ChartSeries:
+    name: str
+    values: list[float | None]  # one per category; None where there is no figure
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A chart as plain data; `visitapp.report.charts` draws it.
+
+    kind "bars": grouped bars per category; "lines": one line per series over the
+    categories. `reference` draws a labelled horizontal line (a standard, e.g. 95%).
+    """
+
+    kind: str
+    title: str
+    categories: list[str]
+    series: list[ChartSeries]
+    unit: str = ""
+    reference: float | None = None
+    reference_label: str | None = None
+
+
+@dataclass(frozen=True)
 class ExtraSection:
-    """A generic appendix block: the hook the data deep dive (a later issue) fills."""
+    """A generic appendix block: the data deep dive fills one (`services.data_report`)."""
 
     title: str
     paragraphs: list[str] = field(default_factory=list)
     tables: list[DataTable] = field(default_factory=list)
+    charts: list[ChartSpec] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # after the charts: definitions, sources
 
 
 @dataclass(frozen=True)
@@ -404,6 +429,11 @@ def build_report_model(
     extras = list(extra_appendices or [])
     for x in extras:
         guard(f"the heading of appendix {x.title!r}", x.title)
+        for note in x.notes:
+            guard(f"appendix {x.title!r}", note)
+        for chart in x.charts:
+            for label in [chart.title, *chart.categories, *(c.name for c in chart.series)]:
+                guard(f"a chart in appendix {x.title!r}", label)
         for p in x.paragraphs:
             guard(f"appendix {x.title!r}", p)
         for t in x.tables:
