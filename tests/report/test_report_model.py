@@ -49,7 +49,9 @@ def test_demo_model_follows_the_running_order(demo: tuple[Services, str]) -> Non
     assert m.findings_count == len(FINDINGS)
     assert len(m.photos) == 3 and all(p.path is not None and p.path.is_file()
                                       for p in m.photos)
-    assert m.extra_appendices == []
+    # The demo carries twelve weeks of daily figures: the data deep dive appendix.
+    assert [x.title for x in m.extra_appendices] == ["Data deep dive"]
+    assert len(m.extra_appendices[0].charts) == 3
 
 
 def test_rag_totals_match_the_areas(demo: tuple[Services, str]) -> None:

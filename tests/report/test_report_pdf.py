@@ -51,7 +51,8 @@ def test_demo_report(demo: tuple[Services, str], tmp_path: Path,
     assert summary.startswith(f"{pages} pages, {len(FINDINGS)} findings")
     # Sections in the running order, then the appendices.
     _sections_in_order(pdf, [*SECTION_TITLES[2:], f"Appendix A: {APPENDIX_RAG}",
-                             f"Appendix B: {APPENDIX_ANSWERS}", f"Appendix C: {APPENDIX_PHOTOS}"])
+                             "Appendix B: Data deep dive",
+                             f"Appendix C: {APPENDIX_ANSWERS}", f"Appendix D: {APPENDIX_PHOTOS}"])
     # The cover comes first: system, date, visit type and team on page 1.
     state = services.visits.load(demo_visit_id)
     assert "Same-day feedback" in pdf.pages[0]
@@ -72,7 +73,7 @@ def test_demo_report(demo: tuple[Services, str], tmp_path: Path,
         assert pdf.has(d)
     # The answers: every answered item's prompt, its answer and its note.
     m = build_report(services, demo_visit_id)
-    answer_part = pdf.flat[pdf.index(f"Appendix B: {APPENDIX_ANSWERS}"):]
+    answer_part = pdf.flat[pdf.index(f"Appendix C: {APPENDIX_ANSWERS}"):]
     from tests.report.conftest import squash
     for area in m.area_answers:
         for section in area.sections:

@@ -92,9 +92,19 @@ def test_follow_up__says_plainly_when_the_earlier_visit_is_missing(services):
         services.metrics.compare_with_earlier(later)
 
 
+def plain_visit(db) -> str:
+    from visitapp.services.app import open_services
+
+    services = open_services(db)
+    try:
+        return visit(services)
+    finally:
+        services.close()
+
+
 def test_data_cli__exit_0_with_skipped_lines_listed(tmp_path):
     db = tmp_path / "t.db"
-    vid = visitapp(db, "demo", check=True).stdout.strip()
+    vid = plain_visit(db)
     path = tmp_path / "x.csv"
     path.write_text(CSV + "2026-11-08,5,9,1,1,1,1,1,1,1\n")
     result = visitapp(db, "data", "import", vid, str(path))
@@ -109,7 +119,7 @@ def test_data_cli__exit_0_with_skipped_lines_listed(tmp_path):
 
 def test_data_cli__exit_1_when_no_row_was_taken_or_the_file_is_unreadable(tmp_path):
     db = tmp_path / "t.db"
-    vid = visitapp(db, "demo", check=True).stdout.strip()
+    vid = plain_visit(db)
     bad_rows = tmp_path / "bad.csv"
     bad_rows.write_text("date,attendances\nnope,1\n")
     result = visitapp(db, "data", "import", vid, str(bad_rows))

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import io
 import random
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw
 
 from visitapp.domain.forms import AnswerType, Item
+from visitapp.domain.indicators import DailyRow
 from visitapp.domain.visit import PeopleMet, TeamMember
 from visitapp.services.app import Services
 
@@ -95,7 +96,8 @@ PHOTOS = [
 ]
 
 
-def create_demo_visit(services: Services, seed: int = 2018, photos: bool = True) -> str:
+def create_demo_visit(services: Services, seed: int = 2018, photos: bool = True,
+                      data: bool = True) -> str:
     """Create the demo visit and return its id."""
     rng = random.Random(seed)
     today = datetime.now(LONDON).date().isoformat()
@@ -137,6 +139,8 @@ def create_demo_visit(services: Services, seed: int = 2018, photos: bool = True)
             visit_id, kind=f["kind"], text=f["text"], pathway=f["pathway"],
             area_key=area.key if area else None, item_ids=item_ids,
             horizon=f.get("horizon"), owner=f.get("owner"), author=author)
+    if data:
+        services.metrics.store_rows(visit_id, _demo_rows(rng, today), author=TEAM[4].name)
     if photos:
         for area_index, caption, colour in PHOTOS:
             services.attachments.attach_photo(
@@ -152,7 +156,7 @@ def _visible(form: Any, item: Item, answers: dict[str, Any]) -> bool:
 def _demo_value(item: Item, rng: random.Random) -> Any:
     t = item.type
     if t is AnswerType.RAG:
-        return rng.choices(["green", "amber", "red"], weights=[4, 4, 2])[0]
+        return rng.choices(["green", "amber", "red"], weights=[6, 3, 1])[0]
     if t is AnswerType.YES_NO:
         return rng.choices(["yes", "no"], weights=[3, 1])[0]
     if t is AnswerType.YES_NO_PARTIAL:
@@ -172,9 +176,10 @@ def _demo_value(item: Item, rng: random.Random) -> Any:
 def _demo_number(item: Item, rng: random.Random) -> int | float:
     th = item.thresholds
     if th is not None:
+        # Mostly near the standard, now and then well short of it: a realistic mix.
         spread = max(abs(th.green - th.amber), 2.0)
-        centre = (th.green + th.amber) / 2
-        value = centre + rng.uniform(-1.5, 1.5) * spread
+        toward_green = 1 if th.better == "higher" else -1
+        value = th.green + toward_green * rng.uniform(-2.2, 0.8) * spread
     else:
         value = {"count": rng.randint(0, 25), "duration": rng.choice([10, 25, 45, 90, 180]),
                  "percent": rng.randint(20, 95)}[item.type.value]
@@ -195,3 +200,30 @@ def _demo_photo(colour: tuple[int, int, int], rng: random.Random) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)
     return out.getvalue()
+
+
+def _demo_rows(rng: random.Random, today: str) -> list[DailyRow]:
+    """Twelve weeks of plausible daily figures: counts only, nothing about anyone."""
+    end = date.fromisoformat(today) - timedelta(days=1)
+    rows = []
+    for n in range(84):
+        day = end - timedelta(days=83 - n)
+        weekend = day.weekday() >= 5
+        attendances = rng.randint(240, 290) if weekend else rng.randint(280, 340)
+        discharges = rng.randint(38, 52) if weekend else rng.randint(68, 92)
+        stranded = rng.randint(100, 128)
+        rows.append(DailyRow(day=day, counts={
+            "attendances": attendances,
+            "within_4h": int(attendances * rng.uniform(0.86, 0.95)),
+            "emergency_admissions": rng.randint(62, 90),
+            "discharges": discharges,
+            "discharges_before_noon": int(discharges * rng.uniform(0.12, 0.3)),
+            "occupied_beds": rng.randint(552, 598),
+            "available_beds": 600,
+            "stranded_7d": stranded,
+            "stranded_21d": int(stranded * rng.uniform(0.28, 0.36)),
+            "ambulance_handovers_over_30": rng.randint(0, 6),
+            "ambulance_handovers_over_60": rng.randint(0, 2),
+            "delayed_transfer_days": rng.randint(12, 26),
+        }))
+    return rows

@@ -83,20 +83,27 @@ class MetricsService:
             parsed = parse_extract(data)
         except UnreadableExtract as err:
             raise UserError(f"{path}: {err}") from None
-        result = ImportResult(taken=0, unchanged=0, skipped=parsed.skipped, notes=parsed.notes)
+        taken, unchanged = self.store_rows(visit_id, parsed.rows, author=author)
+        return ImportResult(taken=taken, unchanged=unchanged, skipped=parsed.skipped,
+                            notes=parsed.notes)
+
+    def store_rows(self, visit_id: str, rows: list[ind.DailyRow],
+                   author: str | None = None) -> tuple[int, int]:
+        """Store daily rows in one transaction, one op a day; returns (taken, unchanged)."""
+        taken = unchanged = 0
         with self.db.write() as conn:
             self.visits.require_visit(conn, visit_id)
             current = winning_values(conn, visit_id, DAY_ENTITY)
-            for row in parsed.rows:
+            for row in rows:
                 value = {"date": row.day.isoformat(), **row.counts}
                 if current.get(row.day.isoformat(), {}).get("row") == value:
-                    result.unchanged += 1
+                    unchanged += 1
                     continue
                 oplog.record(self.db, conn, visit_id=visit_id, entity=DAY_ENTITY,
                              entity_id=row.day.isoformat(), field="row", value=value,
                              author=author)
-                result.taken += 1
-        return result
+                taken += 1
+        return taken, unchanged
 
     def set_definitions(self, visit_id: str, *, stranded: str | None = None,
                         bank_holidays_as_weekend: bool | None = None, source: str | None = None,
