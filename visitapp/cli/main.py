@@ -148,7 +148,7 @@ def visits_show(
 
     services = _ctx(ctx).services
     state = services.visits.load(services.visits.resolve_visit_id(visit_id))
-    data = visit_to_json(state)
+    data = visit_to_json(state, services.sync.conflicts(state.id))
     if json_out:
         out(json.dumps(data, indent=2, ensure_ascii=False))
         return
@@ -327,6 +327,11 @@ def report(
     services = _ctx(ctx).services
     summary = write_report_pdf(services, services.visits.resolve_visit_id(visit_id), output)
     err(f"wrote {output}: {summary}")
+
+
+from visitapp.cli.sync_commands import register as register_sync_commands  # noqa: E402
+
+register_sync_commands(app)
 
 
 def run() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from visitapp.services.attachments import AttachmentService, BlobStore
 from visitapp.services.catalogue import FormCatalogue
 from visitapp.services.metrics import MetricsService
+from visitapp.services.sync import SyncService
 from visitapp.services.visits import VisitService
 from visitapp.store.db import Database
 
@@ -21,6 +22,7 @@ class Services:
     blobs: BlobStore
     attachments: AttachmentService
     metrics: MetricsService
+    sync: SyncService
 
     def close(self) -> None:
         self.db.close()
@@ -32,4 +34,5 @@ def open_services(db_path: Path | str, forms_paths: Sequence[Path] | None = None
     visits = VisitService(db, catalogue)
     blobs = BlobStore(db)
     return Services(db=db, catalogue=catalogue, visits=visits, blobs=blobs,
-                    attachments=AttachmentService(visits, blobs), metrics=MetricsService(visits))
+                    attachments=AttachmentService(visits, blobs), metrics=MetricsService(visits),
+                    sync=SyncService(db, blobs))

@@ -40,6 +40,7 @@ from visitapp.domain.forms import Form
 from visitapp.errors import BadBundle, UserError
 from visitapp.services.app import Services
 from visitapp.store import oplog
+from visitapp.store.blob_refs import referenced_blobs
 from visitapp.store.db import utc_now
 from visitapp.store.oplog import FORM_ENTITY, OP_COLUMNS, OpRecord
 
@@ -76,13 +77,7 @@ def export_visit(services: Services, visit_id: str, output: Path) -> str:
     with db.read() as conn:
         services.visits.require_visit(conn, visit_id)
         ops = oplog.ops_for_visit(conn, visit_id)
-        shas = sorted({
-            sha
-            for row in conn.execute(
-                "SELECT sha256, report_sha256 FROM attachments "
-                "WHERE visit_id = ? AND COALESCE(deleted, 0) = 0", (visit_id,))
-            for sha in row if sha
-        })
+        shas = sorted(referenced_blobs(conn, visit_id))
         content_types = {
             sha: ctype for sha, ctype in conn.execute(
                 "SELECT sha256, content_type FROM blobs WHERE sha256 IN "

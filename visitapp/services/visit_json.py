@@ -6,12 +6,13 @@ tablets that hold the same ops print byte-identical JSON.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from visitapp.domain.visit import VisitState
 
 
-def visit_to_json(state: VisitState) -> dict[str, Any]:
+def visit_to_json(state: VisitState, conflicts: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     areas = sorted(state.areas, key=lambda a: a.key)
     answers = []
     for area in areas:
@@ -59,6 +60,7 @@ def visit_to_json(state: VisitState) -> dict[str, Any]:
             } for p in state.attachments),
             key=lambda p: p["id"],
         ),
+        "conflicts": list(conflicts),
     }
 
 

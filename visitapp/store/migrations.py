@@ -116,6 +116,57 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX ix_attachments_visit_id ON attachments (visit_id);
         """,
     ),
+    Migration(
+        "0003_sync",
+        # Sync state, the conflict tables (visitapp/store/sync_state.py) and an index to
+        # read one field's ops. Forked fields merged before this version are marked stale
+        # and their conflicts worked out on first look.
+        """
+        CREATE TABLE sync_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            server_url TEXT,
+            cursor INTEGER NOT NULL DEFAULT 0,
+            enrolled_at TEXT,
+            last_sync_at TEXT,
+            last_attempt_at TEXT,
+            last_error TEXT,
+            clock_skew_ms INTEGER
+        );
+        INSERT INTO sync_state (id, cursor) VALUES (1, 0);
+        CREATE TABLE sync_rejections (
+            op_id TEXT PRIMARY KEY,
+            reason TEXT NOT NULL,
+            rejected_at TEXT NOT NULL
+        );
+        CREATE TABLE sync_blobs (
+            sha256 TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            detail TEXT,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE conflicts (
+            visit_id TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            op_id TEXT NOT NULL,
+            winner_op_id TEXT NOT NULL,
+            PRIMARY KEY (visit_id, entity, entity_id, field, op_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE forked_fields (
+            visit_id TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            stale INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (visit_id, entity, entity_id, field)
+        ) WITHOUT ROWID;
+        CREATE INDEX ix_ops_field ON ops (visit_id, entity, entity_id, field);
+        INSERT INTO forked_fields (visit_id, entity, entity_id, field, stale)
+            SELECT visit_id, entity, entity_id, field, 1 FROM ops
+            GROUP BY visit_id, entity, entity_id, field HAVING COUNT(*) > 1
+        """,
+    ),
 )
 
 

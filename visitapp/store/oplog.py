@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from visitapp.domain import hlc as hlc_mod
 from visitapp.domain.ids import new_id
+from visitapp.store import sync_state
 from visitapp.store.db import Database
 
 Json = str  # a JSON document as text
@@ -243,6 +244,9 @@ def record(
     conn.execute(_INSERT_OP, _op_params(op))
     conn.execute(_SET_CLOCK, (visit_id, entity, entity_id, field, op.op_id, op.hlc, op.device_id))
     _materialise(conn, op)
+    key = (visit_id, entity, entity_id, field)
+    if current is not None and sync_state.is_forked(conn, key):
+        sync_state.refresh_field(conn, key)  # a new value may settle or raise a conflict
     return op
 
 
@@ -253,6 +257,8 @@ def apply_ops(db: Database, conn: sqlite3.Connection, ops: Iterable[OpRecord]) -
     """
     counts = {"applied": 0, "duplicate": 0}
     highest = 0
+    forked: set[tuple[str, str, str, str]] = set()
+    resolved: list[str] = []
     for op in ops:
         cursor = conn.execute(_INSERT_OP, _op_params(op))
         if cursor.rowcount == 0:
@@ -260,20 +266,32 @@ def apply_ops(db: Database, conn: sqlite3.Connection, ops: Iterable[OpRecord]) -
             continue
         counts["applied"] += 1
         highest = max(highest, op.hlc)
-        _merge(conn, op)
+        if _merge(conn, op):
+            forked.add((op.visit_id, op.entity, op.entity_id, op.field))
+        if op.entity == sync_state.RESOLUTION_ENTITY:
+            resolved.append(op.entity_id)
+    if forked or resolved:
+        # Conflicts are worked out from each field's whole set of ops, once per call, so
+        # they come out the same whatever order the ops arrived in.
+        sync_state.refresh_after_merge(conn, forked, resolved)
     if highest:
         db.clock.receive(highest)
         conn.execute("UPDATE device SET hlc = MAX(hlc, ?)", (highest,))
     return counts
 
 
-def _merge(conn: sqlite3.Connection, op: OpRecord) -> None:
+def _merge(conn: sqlite3.Connection, op: OpRecord) -> bool:
+    """Apply the op if it wins its field; True when the field's ops may no longer be one
+    chain (a losing op, or a winner that did not see the previous winner)."""
     key = (op.visit_id, op.entity, op.entity_id, op.field)
     current = conn.execute(_GET_CLOCK, key).fetchone()
     if current is not None and not hlc_mod.wins(op.hlc, op.device_id, current[1], current[2]):
-        return
+        return True
     conn.execute(_SET_CLOCK, (*key, op.op_id, op.hlc, op.device_id))
     _materialise(conn, op)
+    if current is None:
+        return False
+    return op.prev_op_id != current[0] or sync_state.is_forked(conn, key)
 
 
 def rebuild(conn: sqlite3.Connection) -> int:

@@ -1,0 +1,254 @@
+"""Sync benchmarks (not tests): `.venv/bin/python bench/bench_sync.py [--no-postgres]`.
+
+Prints, for the office on SQLite and on PostgreSQL (a throwaway cluster, as the tests
+start one):
+- push: 10,000 ops from a tablet over loopback HTTP (`visitapp-office serve` in its own
+  process, the real sync engine, 1,000 ops a batch), target >= 20,000 ops/s, with the
+  ratio to inserting the same ops through the same store code without HTTP;
+- pull: a second tablet pulls those 10,000 ops and applies them, target >= 10,000 ops/s;
+- join: a fresh tablet joining a team that has 50 demo-sized visits (ops and photos)
+  syncs in <= 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from sync.client import SyncClient  # noqa: E402
+from sync.protocol import WireOp  # noqa: E402
+from sync.server import store  # noqa: E402
+from sync.server.db import open_database  # noqa: E402
+from visitapp.domain import hlc  # noqa: E402
+from visitapp.services.app import open_services  # noqa: E402
+from visitapp.services.demo import create_demo_visit  # noqa: E402
+from visitapp.store import oplog  # noqa: E402
+
+N_OPS = 10_000
+BATCH = 1_000
+JOIN_VISITS = 50
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def postgres():
+    root = Path(tempfile.mkdtemp(prefix="bench-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+    subprocess.run([*as_user, str(PG_BIN / "initdb"), "-D", str(root / "data"), "-A", "trust",
+                    "-U", "postgres"], check=True, capture_output=True)
+    subprocess.run([*as_user, str(PG_BIN / "pg_ctl"), "-D", str(root / "data"), "-l",
+                    str(root / "log"), "-w", "-o",
+                    f"-p {port} -k {root} -c listen_addresses=127.0.0.1", "start"],
+                   check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*as_user, str(PG_BIN / "pg_ctl"), "-D", str(root / "data"), "-m",
+                        "fast", "-w", "stop"], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def serve(url: str):
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "sync.cli", "serve", "--database-url", url,
+                             "--port", str(port)], env=env, cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"office did not start: {proc.communicate()[1]!r}")
+        time.sleep(0.1)
+    try:
+        yield base, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of another process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tablet(tmp: Path, name: str):
+    return open_services(tmp / name / "tablet.db")
+
+
+def http_for(base: str, token: str) -> httpx.Client:
+    return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"},
+                        timeout=60)
+
+
+def make_ops(services, n: int) -> None:
+    vid = str(uuid.uuid4())
+    db = services.db
+    with db.write() as conn:
+        for i in range(n):
+            oplog.record(db, conn, visit_id=vid, entity="answer",
+                         entity_id=f"ed-bench/item{i % 500}", field="value",
+                         value=["red", "amber", "green"][i % 3], author="Bench")
+
+
+def clone_visits(services, source, count: int) -> None:
+    """`count` copies of a demo visit's ops, with fresh ids, as if made on other tablets."""
+    with source.db.read() as conn:
+        rows = conn.execute(f"SELECT {', '.join(oplog.OP_COLUMNS)} FROM ops").fetchall()
+    ops = [oplog.OpRecord(*r[:-1], confirmed=bool(r[-1])) for r in rows]
+    for k in range(count):
+        vid = str(uuid.uuid4())
+        ids = {op.op_id: str(uuid.uuid4()) for op in ops}
+        copies = [oplog.OpRecord(
+            op_id=ids[op.op_id], visit_id=vid, device_id=f"{op.device_id}-{k}", seq=op.seq,
+            hlc=op.hlc, entity=op.entity,
+            entity_id=vid if op.entity == "visit" else op.entity_id, field=op.field,
+            value=op.value, prev_op_id=ids.get(op.prev_op_id or ""), author=op.author,
+            confirmed=op.confirmed) for op in ops]
+        with services.db.write() as conn:
+            oplog.apply_ops(services.db, conn, copies)
+
+
+def bench_backend(label: str, url: str, direct_url: str, tmp: Path) -> None:
+    engine = open_database(url)
+    _, token = store.add_device(engine, team="bench", name="pusher")
+    _, token_b = store.add_device(engine, team="bench", name="puller")
+    a = tablet(tmp, f"{label}-a")
+    make_ops(a, N_OPS)
+    with a.db.read() as conn:
+        rows = conn.execute(f"SELECT {', '.join(oplog.OP_COLUMNS)} FROM ops").fetchall()
+    wire = [WireOp(**oplog.OpRecord(*r[:-1], confirmed=bool(r[-1])).as_dict()) for r in rows]
+
+    engine.dispose()
+    # Baseline: the same ops through the same store code, no HTTP, into an empty database.
+    direct_engine = open_database(direct_url)
+    _, base_token = store.add_device(direct_engine, team="bench", name="direct")
+    principal = store.authenticate(direct_engine, base_token)
+    start = time.perf_counter()
+    for i in range(0, len(wire), BATCH):
+        store.push(direct_engine, principal, wire[i:i + BATCH], hlc.system_ms)
+    direct = time.perf_counter() - start
+    direct_engine.dispose()
+
+    with serve(url) as (base, pid):
+        with http_for(base, token) as http:
+            server_cpu, client_cpu = cpu_seconds(pid), time.process_time()
+            start = time.perf_counter()
+            report = SyncClient(a.db, a.blobs, http,
+                                batch_size=BATCH).push()
+            pushed = time.perf_counter() - start
+            server_cpu = cpu_seconds(pid) - server_cpu
+            client_cpu = time.process_time() - client_cpu
+        assert report.pushed == N_OPS, (report.pushed, report.rejected[:3])
+        b = tablet(tmp, f"{label}-b")
+        with http_for(base, token_b) as http:
+            start = time.perf_counter()
+            pulled_report = SyncClient(b.db, b.blobs, http, pull_limit=BATCH).pull()
+            pulled = time.perf_counter() - start
+        assert pulled_report.pulled == N_OPS, pulled_report.pulled
+        print(f"[{label}] push {N_OPS} ops over HTTP: {N_OPS / pushed:,.0f} ops/s "
+              f"(target >= 20,000); without HTTP: {N_OPS / direct:,.0f} ops/s; "
+              f"HTTP/direct time ratio {pushed / direct:.2f}; CPU: service {server_cpu:.2f} s, "
+              f"tablet {client_cpu:.2f} s")
+        c = tablet(tmp, f"{label}-c")  # baseline: apply the same ops with no HTTP
+        ops = [oplog.OpRecord(*r[:-1], confirmed=bool(r[-1])) for r in rows]
+        start = time.perf_counter()
+        for i in range(0, len(ops), BATCH):
+            with c.db.write() as conn:
+                oplog.apply_ops(c.db, conn, ops[i:i + BATCH])
+        applied = time.perf_counter() - start
+        c.close()
+        print(f"[{label}] pull + apply {N_OPS} ops: {N_OPS / pulled:,.0f} ops/s "
+              f"(target >= 10,000); apply alone: {N_OPS / applied:,.0f} ops/s; "
+              f"ratio {pulled / applied:.2f}")
+        join(label, (base, pid), url, tmp)
+        a.close()
+        b.close()
+
+
+def join(label: str, served: tuple[str, int], url: str, tmp: Path) -> None:
+    base = served[0]
+    engine = open_database(url)
+    _, seed_token = store.add_device(engine, team="join", name="seed")
+    _, fresh_token = store.add_device(engine, team="join", name="fresh")
+    engine.dispose()
+    demo = tablet(tmp, f"{label}-demo")
+    create_demo_visit(demo)
+    seed = tablet(tmp, f"{label}-seed")
+    clone_visits(seed, demo, JOIN_VISITS)
+    with demo.db.read() as conn:
+        types = dict(conn.execute("SELECT sha256, content_type FROM blobs").fetchall())
+    for sha in types:
+        seed.blobs.put(demo.blobs.read(sha), types[sha])
+    with http_for(base, seed_token) as http:
+        SyncClient(seed.db, seed.blobs, http, batch_size=BATCH).push()
+    with seed.db.read() as conn:
+        total = conn.execute("SELECT COUNT(*) FROM ops").fetchone()[0]
+    fresh = tablet(tmp, f"{label}-fresh")
+    with http_for(base, fresh_token) as http:
+        start = time.perf_counter()
+        report = SyncClient(fresh.db, fresh.blobs, http, pull_limit=2000).sync()
+        took = time.perf_counter() - start
+    assert report.pulled == total and report.complete, (report.pulled, total,
+                                                        report.blob_problems)
+    print(f"[{label}] fresh tablet joining {JOIN_VISITS} demo visits ({total:,} ops, "
+          f"{report.blobs_downloaded} photos): {took:.2f} s (target <= 5 s)")
+    for s in (demo, seed, fresh):
+        s.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    load = os.getloadavg()
+    print(f"{os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
+          "(figures are wall-clock: other work on the machine lowers them)")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        bench_backend("sqlite", f"sqlite:///{tmp / 'office.db'}",
+                      f"sqlite:///{tmp / 'office-direct.db'}", tmp)
+        if not args.no_postgres:
+            with postgres() as url:
+                from sqlalchemy import create_engine, text
+
+                admin = create_engine(url, isolation_level="AUTOCOMMIT")
+                with admin.connect() as conn:
+                    conn.execute(text("CREATE DATABASE direct"))
+                admin.dispose()
+                bench_backend("postgresql", url, url.rsplit("/", 1)[0] + "/direct", tmp)
+
+
+if __name__ == "__main__":
+    main()

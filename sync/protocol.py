@@ -1,0 +1,132 @@
+"""The sync wire format, shared by the tablet and the programme office service.
+
+Envelopes are strict (unknown fields are refused) and carry a protocol version. The
+service accepts `MIN_PROTOCOL_VERSION`..`PROTOCOL_VERSION` (the current version and the
+one before it, once there is one) and answers anything older with 426 and a clear
+"update the app" message. When the format changes: bump `PROTOCOL_VERSION`, set
+`MIN_PROTOCOL_VERSION = PROTOCOL_VERSION - 1`, and keep the service reading both.
+
+An op's value is JSON text that the service stores and hands back untouched: it checks
+that it parses, never what it means, so a new kind of entity needs no service change.
+
+Every request to `/v1/...` sends the version in the `X-Visitapp-Protocol` header; a push
+also carries it in its body.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+PROTOCOL_VERSION = 1
+MIN_PROTOCOL_VERSION = 1
+PROTOCOL_HEADER = "X-Visitapp-Protocol"
+
+MAX_BATCH = 5000  # ops in one push; the client sends far fewer (see sync.client)
+MAX_PULL = 5000
+MAX_VALUE_CHARS = 1_000_000  # a form's content travels as one value (tens of kB)
+
+Ident = Annotated[str, StringConstraints(min_length=1, max_length=64,
+                                         pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=64,
+                                        pattern=r"^[a-z][a-z0-9_]*$")]
+EntityId = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+# Hybrid logical clock: wall ms << 16 | counter; 2**62 leaves room well past year 3000.
+Hlc = Annotated[int, Field(ge=0, lt=2**62)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def version_problem(version: int | None) -> str | None:
+    """Words for a protocol version this end cannot speak, or None when it can."""
+    if version is None:
+        return f"missing {PROTOCOL_HEADER} header: update the app"
+    if version < MIN_PROTOCOL_VERSION:
+        return (f"this app speaks sync protocol {version}, which the programme office no "
+                f"longer accepts (oldest accepted: {MIN_PROTOCOL_VERSION}): update the app")
+    if version > PROTOCOL_VERSION:
+        return (f"this app speaks sync protocol {version}, newer than the programme office "
+                f"service ({PROTOCOL_VERSION}): ask the programme office to update it")
+    return None
+
+
+class WireOp(Strict):
+    """One op as it travels. `device_id` is the tablet that made it (its origin)."""
+
+    op_id: Ident
+    visit_id: Ident
+    device_id: Ident
+    seq: int = Field(ge=0, lt=2**62)
+    hlc: Hlc
+    entity: Name
+    entity_id: EntityId
+    field: Name
+    value: str = Field(max_length=MAX_VALUE_CHARS)
+    prev_op_id: Ident | None = None
+    author: str | None = Field(default=None, max_length=200)
+    confirmed: bool = False
+
+    @field_validator("value")
+    @classmethod
+    def _is_json(cls, value: str) -> str:
+        try:
+            json.loads(value)
+        except ValueError:
+            raise ValueError("value must be JSON text") from None
+        return value
+
+
+class PushRequest(Strict):
+    protocol: int
+    ops: list[WireOp] = Field(max_length=MAX_BATCH)
+
+
+OpStatus = Literal["applied", "duplicate", "rejected"]
+
+
+class OpResult(Strict):
+    op_id: str
+    status: OpStatus
+    reason: str | None = None
+
+
+class PushResponse(Strict):
+    protocol: int
+    results: list[OpResult]
+    server_time_ms: int  # the service's wall clock, for the tablet's skew warning
+    server_hlc: int
+
+
+class PulledOp(WireOp):
+    server_seq: int
+
+
+class PullResponse(Strict):
+    protocol: int
+    ops: list[PulledOp]
+    cursor: int  # pass back as `after` for the next page
+    has_more: bool
+    server_time_ms: int
+    server_hlc: int
+
+
+class BlobResult(Strict):
+    sha256: Sha256
+    size: int
+    status: Literal["stored", "duplicate"]
+
+
+class Health(Strict):
+    status: Literal["ok"]
+    protocol: int
+    min_protocol: int
+    server_time_ms: int
+
+
+class ErrorBody(Strict):
+    detail: str

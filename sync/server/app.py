@@ -1,0 +1,260 @@
+"""The programme office HTTP service: push, pull, attachments, health, and a plain page.
+
+Built by `create_app(engine)` with everything handed in (no import-time settings), so tests
+bind an httpx client to it with no sockets and a fake clock.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import json
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from sync.protocol import (
+    MAX_PULL,
+    MIN_PROTOCOL_VERSION,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    BlobResult,
+    ErrorBody,
+    Health,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    version_problem,
+)
+from sync.server import store
+from sync.server.auth import Principal
+from visitapp.domain import hlc as hlc_mod
+
+MAX_BLOB_BYTES = 50 * 1024 * 1024  # the tablet refuses photos over 40 MB
+SHA_PATTERN = r"^[0-9a-f]{64}$"
+
+
+class ProtocolError(store.OfficeError):
+    status = 426
+
+
+def _error(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+def protocol(version: Annotated[str | None, Header(
+        alias=PROTOCOL_HEADER, description="Sync protocol version of the client")] = None,
+) -> int:
+    try:
+        number = None if version is None else int(version)
+    except ValueError:
+        raise ProtocolError(f"{PROTOCOL_HEADER} must be a number: update the app") from None
+    problem = version_problem(number)
+    if problem:
+        raise ProtocolError(problem)
+    assert number is not None
+    return number
+
+
+def principal(request: Request, authorization: Annotated[str | None, Header()] = None,
+              ) -> Principal:
+    return store.authenticate(request.app.state.engine, _token(authorization))
+
+
+Version = Annotated[int, Depends(protocol)]
+Caller = Annotated[Principal, Depends(principal)]
+
+
+def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
+               max_blob_bytes: int = MAX_BLOB_BYTES) -> FastAPI:
+    app = FastAPI(
+        title="visitapp programme office",
+        version=str(PROTOCOL_VERSION),
+        description="Sync service for peer visit tablets: ops by push and pull, "
+                    "attachments by SHA-256. Every /v1 call needs a bearer token and the "
+                    f"{PROTOCOL_HEADER} header.",
+        responses={401: {"model": ErrorBody}, 426: {"model": ErrorBody}},
+    )
+    app.state.engine = engine
+
+    @app.exception_handler(store.OfficeError)
+    async def office_error(_request: Request, exc: store.OfficeError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return _error(exc.status, str(exc), headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for e in exc.errors()[:10]:
+            where = ".".join(str(p) for p in e.get("loc", ()) if p != "body")
+            problems.append(f"{where or 'request'}: {e.get('msg', 'invalid')}")
+        return _error(422, "; ".join(problems))
+
+    @app.get("/health", response_model=Health)
+    def health() -> Health:
+        return Health(status="ok", protocol=PROTOCOL_VERSION, min_protocol=MIN_PROTOCOL_VERSION,
+                      server_time_ms=now_ms())
+
+    @app.post("/v1/ops", response_model=PushResponse,
+              responses={403: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}}}})
+    async def push(request: Request, version: Version, caller: Caller) -> Response:
+        """Store a batch of ops in one transaction; a result per op."""
+        # Parsed here rather than by FastAPI: validating the raw JSON in one step costs
+        # less, and the protocol version and token are checked before the body is read.
+        try:
+            batch = PushRequest.model_validate_json(await request.body())
+        except ValidationError as err:
+            raise RequestValidationError(err.errors(include_url=False)) from None
+        problem = version_problem(batch.protocol)
+        if problem:
+            raise ProtocolError(problem)
+        results, clock = await run_in_threadpool(store.push, engine, caller, batch.ops, now_ms)
+        # The shape of PushResponse, written directly (a model per result costs more).
+        body = {"protocol": version, "results": results, "server_time_ms": now_ms(),
+                "server_hlc": clock}
+        return Response(json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+                        media_type="application/json")
+
+    @app.get("/v1/ops", response_model=PullResponse)
+    def pull(version: Version, caller: Caller,
+             after: Annotated[int, Query(ge=0, lt=2**62)] = 0,
+             limit: Annotated[int, Query(ge=1, le=MAX_PULL)] = 1000) -> Response:
+        """Ops of the caller's team after the cursor, in order (an office token: all)."""
+        store.touch(engine, caller)
+        rows, cursor, has_more = store.pull(engine, caller, after=after, limit=limit)
+        now = now_ms()
+        # The shape of PullResponse, written directly: the rows come from our own tables.
+        body = {"protocol": version, "ops": rows, "cursor": cursor, "has_more": has_more,
+                "server_time_ms": now,
+                "server_hlc": max(store.server_hlc(engine), hlc_mod.pack(now, 0))}
+        return Response(json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+                        media_type="application/json")
+
+    @app.put("/v1/blobs/{sha256}", response_model=BlobResult,
+             responses={413: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/octet-stream": {"schema": {"type": "string",
+                                                         "format": "binary"}}}}})
+    async def put_blob(request: Request, version: Version, caller: Caller,
+                       sha256: Annotated[str, Path(pattern=SHA_PATTERN)]) -> BlobResult:
+        """Upload an attachment by its SHA-256; re-hashed here, idempotent."""
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > max_blob_bytes:
+            raise store.TooLarge(_too_large(int(declared), max_blob_bytes))
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_blob_bytes:
+                raise store.TooLarge(_too_large(size, max_blob_bytes))
+            chunks.append(chunk)
+        content_type = request.headers.get("content-type") or "application/octet-stream"
+        status = await run_in_threadpool(store.put_blob, engine, caller, sha256,
+                                         b"".join(chunks), content_type)
+        return BlobResult(sha256=sha256, size=size, status=status)  # type: ignore[arg-type]
+
+    @app.get("/v1/blobs/{sha256}", response_class=Response,
+             responses={200: {"content": {"application/octet-stream": {}}},
+                        404: {"model": ErrorBody}})
+    def get_blob(version: Version, caller: Caller,
+                 sha256: Annotated[str, Path(pattern=SHA_PATTERN)]) -> Response:
+        """Download an attachment uploaded by the caller's team."""
+        data, content_type, _size = store.get_blob(engine, caller, sha256)
+        return Response(data, media_type=content_type)
+
+    @app.head("/v1/blobs/{sha256}", response_class=Response)
+    def has_blob(version: Version, caller: Caller,
+                 sha256: Annotated[str, Path(pattern=SHA_PATTERN)]) -> Response:
+        """200 when the caller's team already has this attachment on the service."""
+        _data, content_type, size = store.get_blob(engine, caller, sha256, with_data=False)
+        return Response(headers={"x-blob-size": str(size)}, media_type=content_type)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(authorization: Annotated[str | None, Header()] = None) -> Response:
+        try:
+            caller = store.authenticate(engine, _token(authorization))
+        except store.Unauthorised as exc:
+            return HTMLResponse(f"<p>{html.escape(str(exc))}</p>", status_code=401, headers={
+                "WWW-Authenticate": 'Basic realm="visitapp programme office"'})
+        if not caller.is_office:
+            raise store.Forbidden("this page needs a programme office token")
+        return HTMLResponse(_page(store.visits_by_team(engine)))
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version,
+                                 description=app.description, routes=app.routes)
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            push_schema = PushRequest.model_json_schema(
+                ref_template="#/components/schemas/{model}")
+            components.update(push_schema.pop("$defs", {}))
+            components["PushRequest"] = push_schema
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def _too_large(size: int, limit: int) -> str:
+    return (f"attachment of {size / 1048576:.1f} MB is over the limit of "
+            f"{limit / 1048576:.0f} MB")
+
+
+def _token(authorization: str | None) -> str | None:
+    """A bearer token, or the password of HTTP Basic (so a browser can open the page)."""
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip() or None
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return decoded.partition(":")[2] or None
+    return None
+
+
+def _page(rows: list[dict[str, Any]]) -> str:
+    teams: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        teams.setdefault(r["team"], []).append(r)
+    parts = ["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+             "<title>Peer visits: programme office</title></head><body>",
+             "<h1>Synced peer visits</h1>"]
+    if not teams:
+        parts.append("<p>No visit has been synced yet.</p>")
+    for team, visits in teams.items():
+        parts.append(f"<h2>{html.escape(team)} ({len(visits)})</h2><table>"
+                     "<tr><th>Visit</th><th>System</th><th>Date</th><th>Ops</th>"
+                     "<th>Last change</th></tr>")
+        for v in visits:
+            cells = [v["visit_id"], _json_text(v["system"]), _json_text(v["date"]),
+                     str(v["ops"]), v["updated_at"]]
+            parts.append("<tr>" + "".join(f"<td>{html.escape(c or '')}</td>" for c in cells)
+                         + "</tr>")
+        parts.append("</table>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def _json_text(value: str | None) -> str:
+    if value is None:
+        return ""
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return value
+    return decoded if isinstance(decoded, str) else json.dumps(decoded)

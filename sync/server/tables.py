@@ -1,0 +1,119 @@
+"""The office database as SQLAlchemy Core tables (the Alembic migrations create them).
+
+- `devices`, `office_tokens`: who may talk to the service; tokens are stored hashed.
+- `ops`: every op ever accepted, in `server_seq` order (the pull cursor). `op_id` is
+  UNIQUE: that is what makes a push idempotent. `team` is copied from the op's visit so a
+  team's pull is one index range.
+- `visits`: a visit belongs to the team of the device that first pushed it.
+- `field_state`: the latest value of every (visit, entity, entity id, field), merged by
+  last writer wins on (hlc, device id) without knowing what the entity is.
+- `blobs` and `blob_teams`: attachment bytes by SHA-256, and which teams uploaded them.
+- `server_clock`: the highest HLC accepted, never moved by a refused op.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# Device ids break HLC ties, so they must compare bytewise everywhere, as in Python and
+# SQLite: PostgreSQL's default collation may follow the locale instead.
+DeviceId = String(64).with_variant(String(64, collation="C"), "postgresql")
+SeqType = BigInteger().with_variant(Integer(), "sqlite")  # SQLite rowid alias
+
+devices = Table(
+    "devices", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("team", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", String(32), nullable=False),
+    Column("last_seen", String(32)),
+    Column("revoked_at", String(32)),
+)
+
+office_tokens = Table(
+    "office_tokens", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", String(32), nullable=False),
+    Column("revoked_at", String(32)),
+)
+
+ops = Table(
+    "ops", metadata,
+    Column("server_seq", SeqType, primary_key=True, autoincrement=True),
+    Column("op_id", String(64), nullable=False, unique=True),
+    Column("visit_id", String(64), nullable=False),
+    Column("team", String(200), nullable=False),
+    Column("device_id", DeviceId, nullable=False),  # the origin tablet
+    Column("pushed_by", String(64), nullable=False),  # the device whose token pushed it
+    Column("seq", BigInteger, nullable=False),
+    Column("hlc", BigInteger, nullable=False),
+    Column("entity", String(64), nullable=False),
+    Column("entity_id", String(256), nullable=False),
+    Column("field", String(64), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("prev_op_id", String(64)),
+    Column("author", String(200)),
+    Column("confirmed", Boolean, nullable=False),
+    Column("received_at", String(32), nullable=False),
+    Index("ix_ops_team_seq", "team", "server_seq"),
+    Index("ix_ops_visit", "visit_id"),
+)
+
+visits = Table(
+    "visits", metadata,
+    Column("visit_id", String(64), primary_key=True),
+    Column("team", String(200), nullable=False),
+    Column("first_pushed_by", String(64), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    Index("ix_visits_team", "team"),
+)
+
+field_state = Table(
+    "field_state", metadata,
+    Column("visit_id", String(64), primary_key=True),
+    Column("entity", String(64), primary_key=True),
+    Column("entity_id", String(256), primary_key=True),
+    Column("field", String(64), primary_key=True),
+    Column("op_id", String(64), nullable=False),
+    Column("hlc", BigInteger, nullable=False),
+    Column("device_id", DeviceId, nullable=False),
+    Column("value", Text, nullable=False),
+)
+
+blobs = Table(
+    "blobs", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+blob_teams = Table(
+    "blob_teams", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("team", String(200), primary_key=True),
+)
+
+server_clock = Table(
+    "server_clock", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("hlc", BigInteger, nullable=False),
+)

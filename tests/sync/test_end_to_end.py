@@ -1,0 +1,118 @@
+"""Guarantee 13, with real processes: `visitapp-office serve` on loopback, two tablet
+databases enrolled through the CLI, edits on both, `visitapp sync` on both (twice):
+identical `visits show --json` on both."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.sync.conftest import _free_port
+
+REPO = Path(__file__).resolve().parents[2]
+
+# The installed console scripts, as a user runs them.
+BIN = Path(sys.executable).parent
+VISITAPP = str(BIN / "visitapp")
+OFFICE = str(BIN / "visitapp-office")
+
+
+def run(args: list[str], *, ok: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120, env=env, cwd=REPO)
+    if ok:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+def office(*args: str, **kw) -> subprocess.CompletedProcess:
+    return run([OFFICE, *args], **kw)
+
+
+def visitapp(db: Path, *args: str, **kw) -> subprocess.CompletedProcess:
+    return run([VISITAPP, "--db", str(db), *args], **kw)
+
+
+@pytest.fixture
+def served(tmp_path):
+    url = f"sqlite:///{tmp_path / 'office.db'}"
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([OFFICE, "serve", "--database-url", url,
+                             "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"office did not start: {proc.communicate()[1]!r}")
+            time.sleep(0.1)
+        yield base, url
+    finally:
+        proc.terminate()
+        try:
+            proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+
+
+def test_two_tablets_through_the_cli__end_with_identical_visits(served, tmp_path):
+    base, url = served
+    tokens = []
+    for name in ("Tablet A", "Tablet B"):
+        out = office("device", "add", "--team", "north", "--name", name,
+                     "--database-url", url).stdout
+        tokens.append(out.strip().splitlines()[-1])
+    listed = office("device", "list", "--database-url", url).stdout
+    assert "Tablet A" in listed and "Tablet B" in listed and tokens[0] not in listed
+    a, b = tmp_path / "a" / "tablet.db", tmp_path / "b" / "tablet.db"
+
+    not_enrolled = visitapp(a, "sync", ok=False)
+    assert not_enrolled.returncode == 1 and "not enrolled" in not_enrolled.stderr
+    for db, token in ((a, tokens[0]), (b, tokens[1])):
+        done = visitapp(db, "enrol", "--server", base, "--token", token)
+        assert token not in done.stdout + done.stderr
+        token_file = db.with_name(db.name + ".sync-token")
+        assert token_file.stat().st_mode & 0o077 == 0  # only its user can read it
+
+    vid = visitapp(a, "demo").stdout.strip()
+    visitapp(a, "sync")
+    visitapp(b, "sync")
+    shown = json.loads(visitapp(b, "visits", "show", vid, "--json").stdout)
+    area = next(x["key"] for x in shown["areas"] if x["kind"] == "emergency_department")
+    answered = {x["item_id"] for x in shown["answers"] if x["area_key"] == area}
+    # Edits on both tablets: B answers an item, A adds a note elsewhere and answers another.
+    visitapp(b, "answer", vid, area, "ed.handovers_over_60", "7")
+    visitapp(a, "answer", vid, area, "ed.corridor_patients", "3",
+             "--note", "Corridor care seen at 11:00")
+    assert answered  # the demo answered most items
+    for _ in range(2):
+        visitapp(a, "sync")
+        visitapp(b, "sync")
+    show_a = visitapp(a, "visits", "show", vid, "--json").stdout
+    show_b = visitapp(b, "visits", "show", vid, "--json").stdout
+    assert show_a == show_b
+    answers = {(x["area_key"], x["item_id"]): x["value"] for x in json.loads(show_a)["answers"]}
+    assert answers[(area, "ed.handovers_over_60")] == 7
+    assert answers[(area, "ed.corridor_patients")] == 3
+
+    # The server gone: exit 1 with a clear line, every change kept.
+    visitapp(a, "answer", vid, area, "ed.resus_bays_open", "4")
+    visitapp(a, "enrol", "--server", "http://127.0.0.1:9", "--token", tokens[0])
+    offline = visitapp(a, "sync", ok=False)
+    assert offline.returncode == 1 and "cannot reach" in offline.stderr
+    assert "kept" in offline.stderr

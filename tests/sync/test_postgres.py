@@ -1,0 +1,185 @@
+"""On PostgreSQL, with concurrent writers, the pull cursor never skips an op."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+from sqlalchemy import insert, text
+
+from sync.server import store
+from sync.server import tables as t
+from sync.server.db import PUSH_LOCK_KEY, write
+from tests.sync.test_push import HEADERS, wire_op
+
+WRITERS = 6
+BATCHES = 12
+BATCH = 25
+
+
+def test_pull_cursor__delivers_every_op_exactly_once__with_concurrent_writers(pg_office):
+    office = pg_office
+    tokens = [office.device("north", f"writer {i}")[1] for i in range(WRITERS)]
+    _, reader_token = office.device("north", "reader")
+    sent: list[str] = []
+    sent_lock = threading.Lock()
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def writer(token: str) -> None:
+        try:
+            with office.http(token) as http:
+                for _ in range(BATCHES):
+                    vid = str(uuid.uuid4())
+                    ops = [wire_op(vid, seq=i, entity_id=f"a/i{i}") for i in range(BATCH)]
+                    answer = http.post("/v1/ops", json={"protocol": 1, "ops": ops},
+                                       headers=HEADERS)
+                    assert answer.status_code == 200, answer.text
+                    with sent_lock:
+                        sent.extend(op["op_id"] for op in ops)
+        except BaseException as err:  # reported below
+            errors.append(err)
+
+    received: list[str] = []
+
+    def reader() -> None:
+        cursor = 0
+        with office.http(reader_token) as http:
+            while True:
+                finished = done.is_set()  # read before pulling: one full pass after the end
+                page = http.get("/v1/ops", params={"after": cursor, "limit": 40},
+                                headers=HEADERS).json()
+                received.extend(op["op_id"] for op in page["ops"])
+                cursor = page["cursor"]
+                if finished and not page["has_more"]:
+                    return
+
+    threads = [threading.Thread(target=writer, args=(tok,)) for tok in tokens]
+    pull_thread = threading.Thread(target=reader)
+    pull_thread.start()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    done.set()
+    pull_thread.join(60)
+    assert not errors, errors
+    assert len(sent) == WRITERS * BATCHES * BATCH
+    assert len(received) == len(set(received)), "an op was delivered twice"
+    assert set(received) == set(sent), f"{len(set(sent) - set(received))} ops skipped"
+
+
+def _raw_op(n: int) -> dict:
+    return {"op_id": f"raw-{n}-{uuid.uuid4().hex[:6]}", "visit_id": "v-raw", "team": "north",
+            "device_id": "d", "pushed_by": "d", "seq": n, "hlc": n, "entity": "answer",
+            "entity_id": f"a/{n}", "field": "value", "value": "1", "confirmed": False,
+            "received_at": "x"}
+
+
+def test_why_the_guard_exists__unguarded_inserts_commit_out_of_order(pg_office):
+    """Negative control: without the push lock, a reader's cursor passes an op that commits
+    later with a lower server_seq, and never sees it."""
+    engine = pg_office.engine
+    _, token = pg_office.device("north", "reader")
+    reader = store.authenticate(engine, token)
+    with engine.connect() as slow:
+        slow.begin()
+        slow.execute(insert(t.ops).values(**_raw_op(1)))  # takes the lower server_seq
+        with write(engine) as fast:
+            fast.execute(insert(t.ops).values(**_raw_op(2)))  # commits first
+        rows, cursor, _ = store.pull(engine, reader, after=0, limit=100)
+        slow.commit()
+    assert [r["seq"] for r in rows] == [2]
+    later, _, _ = store.pull(engine, reader, after=cursor, limit=100)
+    assert later == []  # op 1 is skipped for ever: the bug the guard prevents
+
+
+def test_the_guard__makes_a_push_wait_for_an_earlier_uncommitted_one(pg_office):
+    engine = pg_office.engine
+    _, token = pg_office.device("north", "writer")
+    principal = store.authenticate(engine, token)
+    pushed = threading.Event()
+
+    def push() -> None:
+        store.push(engine, principal, [store.WireOp(**wire_op(str(uuid.uuid4())))],
+                   pg_office.clock)
+        pushed.set()
+
+    with engine.connect() as slow:
+        slow.begin()
+        slow.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUSH_LOCK_KEY})
+        slow.execute(insert(t.ops).values(**_raw_op(1)))
+        th = threading.Thread(target=push)
+        th.start()
+        assert not pushed.wait(0.5)  # waiting for the earlier transaction
+        rows, _, _ = store.pull(engine, store.authenticate(engine, token), after=0, limit=10)
+        assert rows == []
+        slow.commit()
+    th.join(10)
+    assert pushed.is_set()
+    rows, _, _ = store.pull(engine, principal, after=0, limit=10)
+    assert [r["server_seq"] for r in rows] == sorted(r["server_seq"] for r in rows)
+    assert len(rows) == 2
+
+
+# --- the same guarantees as on SQLite, on PostgreSQL -------------------------------------
+
+def test_on_postgres__identical_concurrent_pushes_keep_one_copy(pg_office):
+    from tests.sync.test_push import batch
+
+    _, token = pg_office.device()
+    body = batch(300)
+    answers: list[dict] = []
+
+    def send() -> None:
+        with pg_office.http(token) as http:
+            answers.append(http.post("/v1/ops", json=body, headers=HEADERS).json())
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert pg_office.count("SELECT COUNT(*) FROM ops") == 300
+    applied = [r["op_id"] for a in answers for r in a["results"] if r["status"] == "applied"]
+    assert sorted(applied) == sorted(op["op_id"] for op in body["ops"])
+
+
+def test_on_postgres__two_tablets_converge_and_far_future_is_refused(pg_office, tmp_path):
+    from tests.sync.conftest import Tablet, small_visit
+    from tests.sync.test_pull_and_merge import shown
+    from visitapp.services.app import open_services
+
+    tablets = []
+    for name in ("a", "b"):
+        device, token = pg_office.device("north", name)
+        tablets.append(Tablet(open_services(tmp_path / name / "t.db"), token, device,
+                              pg_office.http(token)))
+    a, b = tablets
+    try:
+        vid, key, items = small_visit(a.services)
+        a.sync()
+        b.sync()
+        a.services.visits.answer(vid, key, items[0], "no", author="A")
+        b.services.visits.answer(vid, key, items[0], "yes", author="B")
+        b.services.visits.answer(vid, key, items[1], "partial", author="B")
+        for t in (a, b, a):
+            t.sync()
+        assert shown(a.services, vid) == shown(b.services, vid)
+        values = store.field_values(pg_office.engine, vid)
+        with a.db.read() as conn:
+            winners = {(e, i, f): op for e, i, f, op in conn.execute(
+                "SELECT entity, entity_id, field, op_id FROM field_clock WHERE visit_id = ?",
+                (vid,))}
+        assert winners == {k: v[0] for k, v in values.items()}
+        before = store.server_hlc(pg_office.engine)
+        with pg_office.http(a.token) as http:
+            future = wire_op(vid, hlc_ms=pg_office.clock() + 25 * 3600 * 1000)
+            answer = http.post("/v1/ops", json={"protocol": 1, "ops": [future]},
+                               headers=HEADERS).json()
+        assert answer["results"][0]["status"] == "rejected"
+        assert store.server_hlc(pg_office.engine) == before
+    finally:
+        for t in tablets:
+            t.http.close()
+            t.services.close()

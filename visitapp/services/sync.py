@@ -1,0 +1,242 @@
+"""Sync as the app sees it: enrol, sync now, how things stand, conflicts and resolving them.
+
+The token is kept outside the visit database, in a file beside it that only its user can
+read (mode 0600), so a copied or exported database never carries it. `BackgroundSync`
+runs `sync_now` on a thread: on a timer while the programme office answers, and every few
+seconds while it does not, so it catches connectivity coming back; the UI never waits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from sync.client import NotEnrolled, SyncClient, SyncError, SyncReport, Unreachable, clock_warning
+from visitapp.errors import BadValue, NotFound
+from visitapp.store import oplog, sync_state
+from visitapp.store.db import Database
+
+TOKEN_SUFFIX = ".sync-token"
+
+HttpFactory = Callable[[str, str], httpx.Client]  # (server url, token) -> client
+
+
+def token_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + TOKEN_SUFFIX)
+
+
+def default_http(server_url: str, token: str) -> httpx.Client:
+    return httpx.Client(base_url=server_url, headers={"Authorization": f"Bearer {token}"},
+                        timeout=httpx.Timeout(30.0, connect=5.0))
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    enrolled: bool
+    server_url: str | None
+    pending: int  # changes not yet acknowledged by the programme office
+    rejected: list[tuple[str, str]]  # (op id, reason), kept on the tablet
+    last_sync_at: str | None
+    last_error: str | None
+    clock_warning: str | None
+
+    def lines(self) -> list[str]:
+        """The status in words, for the sync panel and the CLI."""
+        if not self.enrolled:
+            return ["not enrolled with the programme office: `visitapp enrol --server URL "
+                    "--token TOKEN`"]
+        out = [f"programme office: {self.server_url}",
+               f"changes waiting to be sent: {self.pending}",
+               f"last sync: {self.last_sync_at or 'never'}"]
+        if self.rejected:
+            out.append(f"refused by the programme office: {len(self.rejected)}")
+        if self.last_error:
+            out.append(f"last problem: {self.last_error}")
+        if self.clock_warning:
+            out.append(f"warning: {self.clock_warning}")
+        return out
+
+
+class SyncService:
+    def __init__(self, db: Database, blobs: Any, *, http_factory: HttpFactory = default_http,
+                 client_options: dict[str, Any] | None = None) -> None:
+        self.db = db
+        self.blobs = blobs
+        self.http_factory = http_factory
+        self.client_options = client_options or {}
+        self._lock = threading.Lock()  # one sync at a time (button and timer)
+
+    @property
+    def token_file(self) -> Path:
+        return token_path(self.db.path)
+
+    # --- enrolment ------------------------------------------------------------------------
+
+    def enrol(self, server_url: str, token: str) -> None:
+        server_url = server_url.strip().rstrip("/")
+        token = token.strip()
+        if not server_url.startswith(("http://", "https://")):
+            raise BadValue(f"server {server_url!r} is not a web address (http://… or https://…)")
+        if not token or any(c.isspace() for c in token):
+            raise BadValue("the token is empty or has spaces: copy it again from the "
+                           "programme office")
+        _write_private(self.token_file, token)
+        with self.db.write() as conn:
+            sync_state.enrol(conn, server_url)
+
+    def _credentials(self) -> tuple[str, str]:
+        with self.db.read() as conn:
+            url = sync_state.get_state(conn).server_url
+        try:
+            token = self.token_file.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            token = ""
+        if not url or not token:
+            raise NotEnrolled("this tablet is not enrolled with the programme office: "
+                              "`visitapp enrol --server URL --token TOKEN`")
+        return url, token
+
+    # --- syncing --------------------------------------------------------------------------
+
+    def sync_now(self, progress: Callable[[str], None] | None = None) -> SyncReport:
+        """Push and pull once; raises a SyncError with words when it cannot finish."""
+        with self._lock:
+            try:
+                url, token = self._credentials()
+            except NotEnrolled as err:
+                with self.db.write() as conn:
+                    sync_state.record_attempt(conn, ok=False, error=str(err),
+                                              clock_skew_ms=None)
+                raise
+            with self.http_factory(url, token) as http:
+                client = SyncClient(self.db, self.blobs, http, progress=progress,
+                                    **self.client_options)
+                return client.sync()
+
+    def status(self) -> SyncStatus:
+        with self.db.read() as conn:
+            state = sync_state.get_state(conn)
+            pending = conn.execute(
+                "SELECT COUNT(*) FROM ops WHERE pushed = 0 "
+                "AND op_id NOT IN (SELECT op_id FROM sync_rejections)").fetchone()[0]
+            rejected = sync_state.rejections(conn)
+        return SyncStatus(
+            enrolled=bool(state.server_url) and self.token_file.is_file(),
+            server_url=state.server_url, pending=int(pending), rejected=rejected,
+            last_sync_at=state.last_sync_at, last_error=state.last_error,
+            clock_warning=clock_warning(state.clock_skew_ms))
+
+    def retry_rejected(self) -> int:
+        """Offer refused changes again at the next sync (say, after fixing the clock)."""
+        with self.db.write() as conn:
+            return sync_state.clear_rejections(conn)
+
+    # --- conflicts ------------------------------------------------------------------------
+
+    def conflicts(self, visit_id: str) -> list[dict[str, Any]]:
+        """The visit's open conflicts, identical on every tablet holding the same ops."""
+        with self.db.read() as conn:
+            stale = sync_state.has_stale(conn, visit_id)
+        if stale:
+            with self.db.write() as conn:
+                sync_state.refresh_stale(conn, visit_id)
+        with self.db.read() as conn:
+            return sync_state.list_conflicts(conn, visit_id)
+
+    def resolve_conflict(self, visit_id: str, entity: str, entity_id: str, field: str, *,
+                         value: Any = None, choose_op_id: str | None = None,
+                         author: str | None = None) -> None:
+        """Settle a conflict with a chosen op's value or a new one: both are new ops.
+
+        Answer values should come canonical (parse them with the item first, as the
+        answer screen does).
+        """
+        key = (visit_id, entity, entity_id, field)
+        with self.db.write() as conn:
+            losing = sync_state.conflicting_op_ids(conn, visit_id, key)
+            if not losing:
+                raise NotFound(f"no open conflict on {entity} {entity_id} {field}")
+            if choose_op_id is not None:
+                row = conn.execute(
+                    "SELECT value FROM ops WHERE op_id = ? AND visit_id = ? AND entity = ? "
+                    "AND entity_id = ? AND field = ?", (choose_op_id, *key)).fetchone()
+                if row is None:
+                    raise NotFound(f"op {choose_op_id} is not one of the competing values")
+                value = json.loads(row[0])
+            oplog.record(self.db, conn, visit_id=visit_id, entity=entity, entity_id=entity_id,
+                         field=field, value=value, author=author)
+            for op_id in losing:
+                oplog.record(self.db, conn, visit_id=visit_id,
+                             entity=sync_state.RESOLUTION_ENTITY, entity_id=op_id,
+                             field=sync_state.RESOLUTION_FIELD, value=True, author=author)
+            sync_state.refresh_field(conn, key)
+
+
+class BackgroundSync:
+    """Sync on a thread: every `interval_s` when online, every `offline_s` when not."""
+
+    def __init__(self, service: SyncService, *, interval_s: float = 120.0,
+                 offline_s: float = 15.0,
+                 on_done: Callable[[SyncReport | None, SyncError | None], None] | None = None,
+                 ) -> None:
+        self.service = service
+        self.interval_s = interval_s
+        self.offline_s = offline_s
+        self.on_done = on_done or (lambda _report, _error: None)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="visitapp-sync", daemon=True)
+            self._thread.start()
+
+    def trigger(self) -> None:
+        """Sync soon (a change was saved, or the user pressed Sync)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            wait = self.interval_s
+            try:
+                report = self.service.sync_now()
+                self.on_done(report, None)
+            except Unreachable as err:
+                wait = self.offline_s
+                self.on_done(None, err)
+            except SyncError as err:
+                self.on_done(None, err)
+            self._wake.wait(wait)
+            self._wake.clear()
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read, atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
