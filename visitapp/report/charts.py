@@ -83,19 +83,24 @@ def draw_chart(spec: ChartSpec, width: float, height: float = 230) -> Drawing:
         label = spec.reference_label or f"Standard {spec.reference:g}"
         d.add(String(left + chart.width - 2, y + 3, label, fontName=FB, fontSize=MIN_PT,
                      fillColor=REFERENCE, textAnchor="end"))
-    legend = Legend()
-    legend.x, legend.y = left, 10
-    legend.alignment = "right"
-    legend.columnMaximum = 1
-    legend.fontName = F
-    legend.fontSize = MIN_PT
-    legend.fillColor = TEXT
-    legend.dx = legend.dy = 10
-    legend.deltax = 150
-    legend.colorNamePairs = [(SERIES_COLOURS[i % len(SERIES_COLOURS)], s.name)
-                             for i, s in enumerate(spec.series)]
-    d.add(legend)
+    d.add(legend(left, 10, [(SERIES_COLOURS[i % len(SERIES_COLOURS)], s.name)
+                            for i, s in enumerate(spec.series)], spacing=150))
     return d
+
+
+def legend(x: float, y: float, pairs: list[tuple[colors.Color, str]], spacing: float) -> Legend:
+    """One row of colour swatches, each named in words."""
+    key = Legend()
+    key.x, key.y = x, y
+    key.alignment = "right"
+    key.columnMaximum = 1
+    key.fontName = F
+    key.fontSize = MIN_PT
+    key.fillColor = TEXT
+    key.dx = key.dy = 10
+    key.deltax = spacing
+    key.colorNamePairs = pairs
+    return key
 
 
 def _ceil(value: float) -> float:

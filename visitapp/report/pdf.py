@@ -20,7 +20,6 @@ from xml.sax.saxutils import escape
 
 from reportlab import rl_config
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
-from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -45,7 +44,7 @@ from reportlab.platypus import (
 )
 
 from visitapp.report import fonts
-from visitapp.report.charts import draw_chart
+from visitapp.report.charts import draw_chart, legend
 from visitapp.services.report_model import (
     APPENDIX_ANSWERS,
     APPENDIX_PHOTOS,
@@ -434,17 +433,7 @@ def _rag_areas_chart(rows: Sequence[Any], width: float = BODY_W) -> Drawing:
     for i, rag in enumerate(RAG_KEYS):
         chart.bars[i].fillColor = RAG_FILL[rag]
     d.add(chart)
-    legend = Legend()
-    legend.x, legend.y = label_w, 12
-    legend.alignment = "right"
-    legend.columnMaximum = 1
-    legend.fontName = F
-    legend.fontSize = MIN_PT
-    legend.fillColor = TEXT
-    legend.dx = legend.dy = 10
-    legend.deltax = 80
-    legend.colorNamePairs = [(RAG_FILL[r], RAG_WORDS[r]) for r in RAG_KEYS]
-    d.add(legend)
+    d.add(legend(label_w, 12, [(RAG_FILL[r], RAG_WORDS[r]) for r in RAG_KEYS], spacing=80))
     d.add(String(0, 12, "Ratings per area:", fontName=FB, fontSize=MIN_PT, fillColor=TEXT))
     return d
 
