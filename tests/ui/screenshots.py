@@ -1,0 +1,127 @@
+"""Screenshots of the main screens at tablet sizes (run by `scripts/screenshots`).
+
+Starts the app on a fresh temporary database (so the demo visit is there, and nothing
+real is), drives headless Chromium through the screens, and writes PNGs to ./screenshots/
+(git-ignored). The landscape area checklist is also written, quantised, to
+docs/app-checklist.png for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+from playwright.sync_api import sync_playwright
+
+from tests.ui.harness import LANDSCAPE, PORTRAIT, REPO, AppServer, Tab, launch_chromium
+from visitapp.services.app import open_services
+
+DOCS_PNG = REPO / "docs" / "app-checklist.png"
+DOCS_LIMIT = 200 * 1024
+
+
+def settle(tab: Tab) -> None:
+    time.sleep(0.9)  # route transition and the first frame of images
+
+
+def shoot(tab: Tab, out: Path, name: str) -> Path:
+    settle(tab)
+    path = out / f"{name}.png"
+    tab.page.screenshot(path=str(path))
+    print(f"  {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
+    return path
+
+
+def small_png(src: Path, dest: Path, limit: int = DOCS_LIMIT) -> int:
+    """Quantise to a palette (no pngquant needed) until the file is under `limit`."""
+    image = Image.open(src).convert("RGB")
+    for colours in (128, 64, 32):
+        image.quantize(colors=colours, method=Image.Quantize.MEDIANCUT,
+                       dither=Image.Dither.NONE).save(dest, optimize=True)
+        if dest.stat().st_size < limit:
+            break
+    return dest.stat().st_size
+
+
+def run(out: Path, docs: bool) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "screens.db"
+        server = AppServer(db, log=Path(tmp) / "app.log").start()
+        try:
+            services = open_services(db)
+            state = services.visits.load(services.visits.list_visits()[0]["id"])
+            services.close()
+            vid, ed = state.id, state.areas[0]
+            with sync_playwright() as pw:
+                browser = launch_chromium(pw)
+                for size_name, size in (("landscape", LANDSCAPE), ("portrait", PORTRAIT)):
+                    print(f"{size_name} {size['width']}x{size['height']}:")
+                    tab = Tab(browser, server.url, viewport=size).open()
+                    tab.wait(f"visit-{vid}")
+                    shoot(tab, out, f"{size_name}-1-visits")
+                    tab.click(f"visit-{vid}")
+                    tab.wait(f"area-{ed.key}")
+                    shoot(tab, out, f"{size_name}-2-overview")
+                    tab.click(f"area-{ed.key}")
+                    tab.wait("area-progress")
+                    checklist = shoot(tab, out, f"{size_name}-3-checklist")
+                    if docs and size_name == "landscape":
+                        size_b = small_png(checklist, DOCS_PNG)
+                        print(f"  {DOCS_PNG.relative_to(REPO)} ({size_b // 1024} KB)")
+                    first = ed.form.items[0].id
+                    tab.click(f"guide-{first}")
+                    tab.click(f"flag-concern-{first}")
+                    tab.wait("finding-save")
+                    shoot(tab, out, f"{size_name}-4-flag-concern")
+                    tab.click("finding-cancel")
+                    # the privacy guard, inline (a made-up postcode; nothing is stored)
+                    second = ed.form.items[1].id
+                    tab.click(f"note-btn-{second}")
+                    tab.type_into(f"note-{second}", "Leaflet gives the address AB9 9ZZ")
+                    tab.wait(f"note-{second}-warn-message")
+                    tab.reveal(f"note-{second}-warn-confirm")
+                    shoot(tab, out, f"{size_name}-4b-privacy-warning")
+                    tab.reveal("ans-ed.department_feel-green")
+                    shoot(tab, out, f"{size_name}-5-checklist-rag")
+                    tab.close()
+                    tab = Tab(browser, server.url, viewport=size).open(f"visit/{vid}/findings")
+                    tab.wait("add-finding")
+                    shoot(tab, out, f"{size_name}-6-findings")
+                    tab.close()
+                    tab = Tab(browser, server.url, viewport=size).open(f"visit/{vid}/photos")
+                    tab.wait("add-photo")
+                    shoot(tab, out, f"{size_name}-7-photos")
+                    tab.close()
+                    tab = Tab(browser, server.url, viewport=size).open("new")
+                    tab.wait("new-system")
+                    shoot(tab, out, f"{size_name}-8-new-visit")
+                    tab.close()
+                    tab = Tab(browser, server.url, viewport=size).open(
+                        f"visit/{vid}/later/feedback")
+                    tab.wait("later-feedback")
+                    shoot(tab, out, f"{size_name}-9-feedback-placeholder")
+                    outside = tab.unexpected_outside()
+                    tab.close()
+                    if outside:
+                        sys.exit(f"the app fetched from outside 127.0.0.1: {outside}")
+                browser.close()
+        finally:
+            server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=REPO / "screenshots")
+    parser.add_argument("--no-docs", action="store_true",
+                        help="do not rewrite docs/app-checklist.png")
+    args = parser.parse_args()
+    run(args.out.resolve(), docs=not args.no_docs)
+
+
+if __name__ == "__main__":
+    main()

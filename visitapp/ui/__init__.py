@@ -1,0 +1,1 @@
+"""The walk-through app (Flet). The only package that imports flet."""

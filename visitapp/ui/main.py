@@ -1,0 +1,292 @@
+"""The walk-through app: start-up, navigation between screens, and the status line.
+
+`launch()` opens the services once and hands them to every session; each browser tab (or
+the desktop window) gets its own `App`, which owns navigation. Screens live in
+`visitapp.ui.screens`, one module each; they call the services and never touch SQL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import flet as ft
+
+from visitapp.errors import PatientDataWarning, StoreError, UserError
+from visitapp.services.app import Services, open_services
+from visitapp.services.walkthrough import TabletPrefs, ensure_demo_visit
+from visitapp.ui import viewmodels as vm
+from visitapp.ui.widgets import SMALL, app_theme, sem
+
+ROUTES = [
+    ("visits", re.compile(r"^/$")),
+    ("new", re.compile(r"^/new$")),
+    ("overview", re.compile(r"^/visit/(?P<vid>[^/]+)$")),
+    ("area", re.compile(r"^/visit/(?P<vid>[^/]+)/area/(?P<key>[^/]+)$")),
+    ("findings", re.compile(r"^/visit/(?P<vid>[^/]+)/findings$")),
+    ("photos", re.compile(r"^/visit/(?P<vid>[^/]+)/photos$")),
+    ("later", re.compile(r"^/visit/(?P<vid>[^/]+)/later/(?P<what>[a-z_]+)$")),
+]
+
+
+def stack_for(route: str) -> list[str]:
+    """The routes under `route` in the view stack: / , then the visit, then the screen."""
+    route = route.split("?")[0].rstrip("/") or "/"
+    if route == "/":
+        return ["/"]
+    if route == "/new":
+        return ["/", "/new"]
+    m = re.match(r"^/visit/([^/]+)(/.*)?$", route)
+    if not m or not any(rx.match(route) for _, rx in ROUTES):
+        return ["/"]
+    overview = f"/visit/{m[1]}"
+    return ["/", overview] if route == overview else ["/", overview, route]
+
+
+class StatusBar(ft.Row):
+    """Online or offline, the last save, and room for the sync count (issue 5)."""
+
+    def __init__(self, app: App) -> None:
+        self.online = ft.Text("", size=SMALL, color=vm.WHITE, weight=ft.FontWeight.W_600)
+        self.online_icon = ft.Icon(ft.Icons.WIFI, color=vm.WHITE, size=18)
+        self.saved = ft.Text("", size=SMALL, color=vm.WHITE)
+        self.pending = ft.Text("Sync not set up", size=SMALL, color=vm.WHITE)
+        super().__init__(spacing=14, controls=[
+            sem("status-saved", self.saved),
+            sem("status-pending", self.pending),
+            sem("status-online", ft.Row([self.online_icon, self.online], spacing=4, tight=True)),
+            ft.Container(width=8),
+        ])
+        self.show(app)
+
+    def show(self, app: App) -> None:
+        self.online.value = "Online" if app.online else "Offline"
+        self.online_icon.icon = ft.Icons.WIFI if app.online else ft.Icons.WIFI_OFF
+        self.saved.value = app.saved_text
+
+
+class App:
+    """One session: a browser tab or the desktop window."""
+
+    def __init__(self, page: ft.Page, services: Services, prefs: TabletPrefs) -> None:
+        self.page = page
+        self.services = services
+        self.prefs = prefs
+        self.online = True
+        self.saved_text = ""
+        self.current = ""
+        self.screens: dict[str, Any] = {}
+        self.status_bars: list[StatusBar] = []
+        self.connectivity: ft.Connectivity | None = None
+        self.file_picker: ft.FilePicker | None = None
+
+    # --- start-up ------------------------------------------------------------------
+
+    def start(self) -> None:
+        page = self.page
+        page.title = "Peer visit"
+        page.theme_mode = ft.ThemeMode.LIGHT
+        page.theme = app_theme()
+        page.bgcolor = vm.NHS_GREY_BG
+        page.on_route_change = self._route_changed
+        page.on_view_pop = self._view_popped
+        # A closed tab or a dropped connection: save whatever was still being typed.
+        page.on_disconnect = lambda e: self.leave_current()
+        self.file_picker = ft.FilePicker()
+        try:
+            self.connectivity = ft.Connectivity(on_change=self._connectivity_changed)
+            page.run_task(self._first_connectivity)
+        except Exception:  # noqa: BLE001 - a platform without it just shows "Online"
+            self.connectivity = None
+        self.show(page.route or "/")
+
+    async def _first_connectivity(self) -> None:
+        if self.connectivity is None:
+            return
+        try:
+            kinds = await self.connectivity.get_connectivity()
+        except Exception:  # noqa: BLE001
+            return
+        self._set_online(vm.is_online(kinds))
+
+    def _connectivity_changed(self, e: ft.ConnectivityChangeEvent) -> None:
+        self._set_online(vm.is_online(e.connectivity))
+
+    def _set_online(self, online: bool) -> None:
+
+        self.online = online
+        self._refresh_status()
+        self.page.update()
+
+    # --- status --------------------------------------------------------------------
+
+    def status_bar(self) -> StatusBar:
+        bar = StatusBar(self)
+        self.status_bars.append(bar)
+        return bar
+
+    def push(self, *controls: ft.Control, status: bool = True) -> None:
+        """Send just these controls (and the status line) to the screen.
+
+        The hot paths (a tap on an answer) use this instead of Flet's automatic update
+        after each event, which diffs the whole page: ~70 ms with a 60-item checklist.
+        """
+        targets = [c for c in controls if c.page is not None]
+        if status:
+            targets += [b for b in self.status_bars if b.page is not None]
+        if targets:
+            try:
+                self.page.update(*targets)
+            except RuntimeError:  # a control left the page meanwhile: send everything
+                self.page.update()
+        ft.context.mark_update_called()
+
+    def mark_saved(self, what: str = "answer") -> None:
+        self.saved_text = vm.saved_text(datetime.now().strftime("%H:%M:%S"), what)
+        self._refresh_status()
+
+    def _live_status_bars(self) -> None:
+        """The status lines of the views now on the page (those of views gone are not)."""
+        self.status_bars = [a for v in self.page.views if v.appbar is not None
+                            for a in (v.appbar.actions or []) if isinstance(a, StatusBar)]
+
+    def _refresh_status(self) -> None:
+        for bar in self.status_bars:
+            bar.show(self)
+
+    def author(self, visit_id: str) -> str | None:
+        return self.prefs.i_am(visit_id)
+
+    def toast(self, message: str) -> None:
+        self.page.show_dialog(ft.SnackBar(ft.Text(message, size=16), duration=4000))
+
+    def problem(self, err: Exception) -> None:
+        """A user's mistake or a refused value, in words, without losing the screen."""
+        if isinstance(err, PatientDataWarning | UserError):
+            self.toast(str(err))
+        elif isinstance(err, StoreError):
+            self.toast(f"Not saved: {err}. Try again; if it keeps happening, restart the app.")
+        else:
+            self.toast(f"Something went wrong: {err}")
+
+    # --- navigation ----------------------------------------------------------------
+
+    def go(self, route: str) -> None:
+        """Show `route` at once, then tell the browser (its echo is ignored)."""
+        self.show(route)
+        self.page.navigate(route)
+
+    def _route_changed(self, e: ft.RouteChangeEvent) -> None:
+        if e.route != self.current:
+            self.show(e.route)
+        else:  # the browser echoing a route we already show: nothing to send
+            ft.context.mark_update_called()
+
+    async def _view_popped(self, e: ft.ViewPopEvent) -> None:
+        stack = stack_for(self.current)
+        target = stack[-2] if len(stack) > 1 else "/"
+        self.show(target)
+        await self.page.push_route(target)
+
+    def leave_current(self) -> None:
+        top = self.screens.get(self.current)
+        if top is not None and hasattr(top, "leave"):
+            top.leave()
+
+    def show(self, route: str) -> None:
+        """Put the view stack for `route` on the page, reusing screens still in it."""
+        from visitapp.ui.screens import build_screen
+
+        self.leave_current()
+        stack = stack_for(route)
+        route = stack[-1]
+        screens: dict[str, Any] = {}
+        for r in stack:
+            screen = self.screens.get(r)
+            if screen is None:
+                try:
+                    screen = build_screen(self, r)
+                except UserError as err:  # a visit or area no longer on this tablet
+                    self.toast(str(err))
+                    if route != "/":
+                        self.show("/")
+                    return
+            elif r == route and hasattr(screen, "refresh"):
+                screen.refresh()
+            screens[r] = screen
+        self.screens = screens
+        self.current = route
+        self.page.views.clear()
+        self.page.views.extend(s.view for s in screens.values())
+        self._live_status_bars()
+        self.page.update()
+        top = screens[route]
+        if hasattr(top, "after_show"):
+            top.after_show()
+
+
+def web_mode(web: bool, environ: Mapping[str, str], platform: str) -> bool:
+    """Serve the app to a browser on 127.0.0.1 (True) or open a window (False)?
+
+    Asked for with --web, or forced on Linux with no display. Inside a `flet build` app
+    (Android, iOS) Flet's runtime sets FLET_PLATFORM and the app has its own window.
+    """
+    if environ.get("FLET_PLATFORM"):
+        return False
+    headless = platform.startswith("linux") and not environ.get("DISPLAY") \
+        and not environ.get("WAYLAND_DISPLAY")
+    return web or headless
+
+
+def launch(db_path: Path, web: bool, port: int) -> None:
+    """Open the visit database and run the app: a browser app on 127.0.0.1 when asked
+    (or when there is no display), a desktop window otherwise."""
+    services = open_services(db_path)
+    created = ensure_demo_visit(services)
+    prefs = TabletPrefs(db_path)
+    if created:
+        team = services.visits.load(created).team
+        prefs.set_i_am(created, team[0].name if team else None)
+
+    def main(page: ft.Page) -> None:
+        App(page, services, prefs).start()
+
+    try:
+        if web_mode(web, os.environ, sys.platform):
+            # Forcing the web server stops Flet opening a browser or a desktop client, and
+            # no_cdn serves the renderer and fonts from the flet-web wheel: nothing leaves
+            # this machine.
+            os.environ["FLET_FORCE_WEB_SERVER"] = "1"
+            # Flet reads FLET_SERVER_IP over `host`: set it, so that a stray 0.0.0.0 in
+            # the environment cannot publish the visit to the ward's network.
+            host = os.environ["FLET_SERVER_IP"] = "127.0.0.1"
+            os.environ.pop("FLET_SERVER_PORT", None)
+            sys.stderr.write(f"visitapp: open http://{host}:{port}/ in a browser "
+                             "(Ctrl+C stops the app)\n")
+            sys.stderr.flush()
+            ft.run(main, host=host, port=port, no_cdn=True, view=ft.AppView.WEB_BROWSER)
+        else:
+            ft.run(main, view=ft.AppView.FLET_APP)
+    finally:
+        services.close()
+
+
+def packaged_db_path(environ: Mapping[str, str]) -> Path:
+    """Where a `flet build` app keeps its database: $VISITAPP_DB, else the app's private
+    data folder that Flet's runtime names in FLET_APP_STORAGE_DATA, else the default."""
+    from visitapp.settings import ENV_DB, default_db_path
+
+    if environ.get(ENV_DB):
+        return Path(environ[ENV_DB]).expanduser()
+    if environ.get("FLET_APP_STORAGE_DATA"):
+        return Path(environ["FLET_APP_STORAGE_DATA"]) / "visitapp.db"
+    return default_db_path()
+
+
+if __name__ == "__main__":  # the entry module of `flet build` ([tool.flet.app] in pyproject)
+    launch(packaged_db_path(os.environ), web=False, port=0)
