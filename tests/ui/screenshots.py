@@ -36,6 +36,33 @@ def shoot(tab: Tab, out: Path, name: str) -> Path:
     return path
 
 
+def away(tab: Tab) -> None:
+    """Move the pointer off the charts (a hovered chart shows a tooltip)."""
+    tab.page.mouse.move(2, 200)
+
+
+def make_conflict(services, other_db: Path, vid: str, area_key: str) -> None:  # type: ignore[no-untyped-def]
+    """Two made-up team members answer one item differently on two tablets; the second
+    tablet's changes are merged here, as a sync would."""
+    from visitapp.store import oplog
+
+    other = open_services(other_db)
+    try:
+        with services.db.read() as conn:
+            ops = oplog.ops_for_visit(conn, vid)
+        with other.db.write() as conn:
+            oplog.apply_ops(other.db, conn, ops)
+        item = "ed.handover_within_15"
+        services.visits.answer(vid, area_key, item, "no", author="Alex Example")
+        other.visits.answer(vid, area_key, item, "partial", author="Priya Example")
+        with other.db.read() as conn:
+            theirs = oplog.ops_for_visit(conn, vid)
+        with services.db.write() as conn:
+            oplog.apply_ops(services.db, conn, theirs)
+    finally:
+        other.close()
+
+
 def small_png(src: Path, dest: Path, limit: int = DOCS_LIMIT) -> int:
     """Quantise to a palette (no pngquant needed) until the file is under `limit`."""
     image = Image.open(src).convert("RGB")
@@ -55,8 +82,9 @@ def run(out: Path, docs: bool) -> None:
         try:
             services = open_services(db)
             state = services.visits.load(services.visits.list_visits()[0]["id"])
-            services.close()
             vid, ed = state.id, state.areas[0]
+            make_conflict(services, Path(tmp) / "other.db", vid, ed.key)
+            services.close()
             with sync_playwright() as pw:
                 browser = launch_chromium(pw)
                 for size_name, size in (("landscape", LANDSCAPE), ("portrait", PORTRAIT)):
@@ -101,10 +129,26 @@ def run(out: Path, docs: bool) -> None:
                     tab.wait("new-system")
                     shoot(tab, out, f"{size_name}-8-new-visit")
                     tab.close()
-                    tab = Tab(browser, server.url, viewport=size).open(
-                        f"visit/{vid}/later/feedback")
-                    tab.wait("later-feedback")
-                    shoot(tab, out, f"{size_name}-9-feedback-placeholder")
+                    tab = Tab(browser, server.url, viewport=size).open(f"visit/{vid}/feedback")
+                    tab.wait("create-pdf")
+                    shoot(tab, out, f"{size_name}-9-feedback")
+                    tab.reveal("report-preview")
+                    shoot(tab, out, f"{size_name}-9b-feedback-preview")
+                    tab.close()
+                    tab = Tab(browser, server.url, viewport=size).open(f"visit/{vid}/data")
+                    tab.wait("import-csv")
+                    shoot(tab, out, f"{size_name}-10-data")
+                    tab.reveal("chart-days-summary")
+                    away(tab)
+                    shoot(tab, out, f"{size_name}-10b-data-chart-days")
+                    tab.reveal("chart-stranded-summary")
+                    away(tab)
+                    shoot(tab, out, f"{size_name}-10c-data-chart-stranded")
+                    tab.close()
+                    tab = Tab(browser, server.url, viewport=size).open(f"visit/{vid}")
+                    tab.wait("conflict-0")
+                    tab.reveal("conflict-0-write-save")
+                    shoot(tab, out, f"{size_name}-11-overview-conflict")
                     outside = tab.unexpected_outside()
                     tab.close()
                     if outside:

@@ -26,7 +26,7 @@ class FakePage:
     def pop_dialog(self) -> None:
         self.dialogs.pop()
 
-    def update(self) -> None:
+    def update(self, *controls: Any) -> None:
         pass
 
     def navigate(self, route: str) -> None:
@@ -46,6 +46,7 @@ def test_every_screen__builds__for_the_demo_visit(app: App, demo_visit_id: str) 
     state = app.services.visits.load(demo_visit_id)
     routes = ["/", "/new", f"/visit/{demo_visit_id}", f"/visit/{demo_visit_id}/findings",
               f"/visit/{demo_visit_id}/photos"]
+    routes += [f"/visit/{demo_visit_id}/{w}" for w in ("data", "feedback")]
     routes += [f"/visit/{demo_visit_id}/later/{w}" for w in ("data", "discussion", "feedback")]
     routes += [f"/visit/{demo_visit_id}/area/{a.key}" for a in state.areas]
     for route in routes:

@@ -379,3 +379,67 @@ def test_portrait__touch_targets_are_48px_and_labelled(browser, server: AppServe
         assert not tab.unexpected_outside()
     finally:
         tab.close()
+
+
+def test_feedback__reorder__create_pdf__present__and_patient_data_said_inline(
+        tab: Tab, store: Services) -> None:
+    import hashlib
+
+    from visitapp.services import feedback as fb
+
+    vid, ed, ward = make_visit(store, "Feedback Test System (fictional)")
+    first = store.visits.add_finding(vid, kind="recommendation", text="Open the lounge at 08:00",
+                                     horizon="quick_win", owner="Chief nurse")
+    second = store.visits.add_finding(vid, kind="recommendation",
+                                      text="A single referral route for discharge",
+                                      horizon="longer_term")
+    tab.open(f"visit/{vid}/feedback")
+    tab.wait("create-pdf")
+    tab.wait_text("report-preview", "Key recommendations")
+    tab.click(f"down-{first}")
+    wait_until(lambda: [f.id for f in fb.feedback_findings(store.visits.load(vid))[
+        "recommendation"]] == [second, first], what="the recommendations reordered")
+    tab.wait_text(f"fb-text-{second}", "1. A single referral route")
+    with tab.page.expect_download() as download:
+        tab.click("create-pdf")
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    tab.wait_text("pdf-status", "PDF created")
+    tab.click("mark-presented")
+    presented = wait_until(lambda: fb.presented_reports(store, vid), what="the presented PDF")
+    assert presented[0].sha256 == hashlib.sha256(pdf).hexdigest()
+    assert presented[0].path.read_bytes() == pdf
+    tab.wait_text("presented-versions", "Version 1: presented")
+    # text going into the report that looks like patient data stops it, in words
+    store.visits.rename_area(vid, ward, "Ward 7 by AB9 9ZZ")  # a made-up postcode
+    tab.click("create-pdf")
+    tab.wait_text("report-problem", f"The name of area {ward}: looks like postcode")
+    assert len(fb.presented_reports(store, vid)) == 1
+
+
+def test_data__import_a_csv_through_the_file_chooser__indicators_and_charts(
+        tab: Tab, store: Services, tmp_path: Path) -> None:
+    from datetime import date, timedelta
+
+    vid, ed, ward = make_visit(store, "Data Test System (fictional)")
+    lines = ["date,attendances,within_4h,emergency_admissions,discharges,stranded_7d,"
+             "stranded_21d,shoe_size"]
+    start = date(2026, 11, 2)
+    for n in range(14):
+        day = start + timedelta(days=n)
+        lines.append(f"{day.isoformat()},200,180,60,{40 if day.weekday() >= 5 else 70},"
+                     f"{110 - n},{30 + n % 2},9")
+    lines.insert(3, "2026-11-40,200,180,60,70,100,30,9")  # line 4: no such date
+    extract = tmp_path / "extract.csv"
+    extract.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tab.open(f"visit/{vid}/data")
+    tab.wait("import-csv")
+    with tab.page.expect_file_chooser() as chooser:
+        tab.click("import-csv")
+    chooser.value.set_files(str(extract))
+    tab.wait_text("import-result", "took 14 rows")
+    assert "line 4" in tab.text_of("import-result")
+    assert len(store.metrics.rows(vid)) == 14
+    tab.wait_text("ind-four_hour_pct", "4-hour performance: 90.0%. Rating: Amber.")
+    tab.reveal("chart-four-hour-summary")
+    tab.wait_text("chart-four-hour-summary", "0 of 2 weeks at or above the 95% standard")

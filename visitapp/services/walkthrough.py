@@ -66,3 +66,15 @@ class TabletPrefs:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def pending_by_visit(services: Services) -> dict[str, int]:
+    """Changes not yet acknowledged by the programme office, per visit (for the visit list).
+
+    Refused changes are left out, as in `SyncService.status`.
+    """
+    with services.db.read() as conn:
+        rows = conn.execute(
+            "SELECT visit_id, COUNT(*) FROM ops WHERE pushed = 0 "
+            "AND op_id NOT IN (SELECT op_id FROM sync_rejections) GROUP BY visit_id").fetchall()
+    return {visit_id: int(n) for visit_id, n in rows if visit_id}

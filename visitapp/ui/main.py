@@ -7,10 +7,12 @@ the desktop window) gets its own `App`, which owns navigation. Screens live in
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ import flet as ft
 
 from visitapp.errors import PatientDataWarning, StoreError, UserError
 from visitapp.services.app import Services, open_services
+from visitapp.services.sync import BackgroundSync, SyncStatus
 from visitapp.services.walkthrough import TabletPrefs, ensure_demo_visit
 from visitapp.ui import viewmodels as vm
 from visitapp.ui.widgets import SMALL, app_theme, sem
@@ -30,6 +33,8 @@ ROUTES = [
     ("area", re.compile(r"^/visit/(?P<vid>[^/]+)/area/(?P<key>[^/]+)$")),
     ("findings", re.compile(r"^/visit/(?P<vid>[^/]+)/findings$")),
     ("photos", re.compile(r"^/visit/(?P<vid>[^/]+)/photos$")),
+    ("feedback", re.compile(r"^/visit/(?P<vid>[^/]+)/feedback$")),
+    ("data", re.compile(r"^/visit/(?P<vid>[^/]+)/data$")),
     ("later", re.compile(r"^/visit/(?P<vid>[^/]+)/later/(?P<what>[a-z_]+)$")),
 ]
 
@@ -48,17 +53,67 @@ def stack_for(route: str) -> list[str]:
     return ["/", overview] if route == overview else ["/", overview, route]
 
 
+class SyncHub:
+    """The tablet's one background sync, shared by every session (tab or window).
+
+    `BackgroundSync` runs on its own thread; when a run ends, the status is read there
+    (never on the event loop) and handed to each session, which shows it through
+    `page.run_task`. Saves ask for a sync soon (`trigger`); nothing here waits on the
+    network.
+    """
+
+    def __init__(self, services: Services, **options: Any) -> None:
+        self.services = services
+        self.status: SyncStatus = services.sync.status()
+        self._listeners: set[Callable[[SyncStatus], None]] = set()
+        self._lock = threading.Lock()
+        self.background = BackgroundSync(services.sync, on_done=self._done, **options)
+
+    def start(self) -> None:
+        self.background.start()
+
+    def stop(self) -> None:
+        self.background.stop()
+
+    def trigger(self) -> None:
+        self.background.trigger()
+
+    def listen(self, listener: Callable[[SyncStatus], None]) -> None:
+        with self._lock:
+            self._listeners.add(listener)
+
+    def forget(self, listener: Callable[[SyncStatus], None]) -> None:
+        with self._lock:
+            self._listeners.discard(listener)
+
+    def _done(self, report: Any, error: Any) -> None:
+        try:
+            self.status = self.services.sync.status()
+        except Exception:  # noqa: BLE001 - the database closing on exit
+            return
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(self.status)
+            except Exception:  # noqa: BLE001 - a session gone meanwhile
+                self.forget(listener)
+
+
 class StatusBar(ft.Row):
-    """Online or offline, the last save, and room for the sync count (issue 5)."""
+    """Online or offline, the last save, and sync: changes waiting, last sync, problems."""
 
     def __init__(self, app: App) -> None:
         self.online = ft.Text("", size=SMALL, color=vm.WHITE, weight=ft.FontWeight.W_600)
         self.online_icon = ft.Icon(ft.Icons.WIFI, color=vm.WHITE, size=18)
         self.saved = ft.Text("", size=SMALL, color=vm.WHITE)
-        self.pending = ft.Text("Sync not set up", size=SMALL, color=vm.WHITE)
+        self.pending = ft.Text("", size=SMALL, color=vm.WHITE)
+        self.sync_icon = ft.Icon(ft.Icons.CLOUD_OFF, color=vm.WHITE, size=18)
+        self.pending_box = sem("status-pending", ft.Row([self.sync_icon, self.pending],
+                                                        spacing=4, tight=True))
         super().__init__(spacing=14, controls=[
             sem("status-saved", self.saved),
-            sem("status-pending", self.pending),
+            self.pending_box,
             sem("status-online", ft.Row([self.online_icon, self.online], spacing=4, tight=True)),
             ft.Container(width=8),
         ])
@@ -68,15 +123,35 @@ class StatusBar(ft.Row):
         self.online.value = "Online" if app.online else "Offline"
         self.online_icon.icon = ft.Icons.WIFI if app.online else ft.Icons.WIFI_OFF
         self.saved.value = app.saved_text
+        status = app.sync_status
+        self.pending.value = vm.sync_status_short(status)
+        self.pending_box.label = vm.sync_status_label(status)
+        self.sync_icon.icon = (ft.Icons.CLOUD_OFF if not status.enrolled else
+                               ft.Icons.SYNC_PROBLEM if status.last_error or status.clock_warning
+                               else ft.Icons.CLOUD_DONE if not status.pending
+                               else ft.Icons.CLOUD_UPLOAD)
+
+
+def on_page(control: ft.Control) -> bool:
+    try:
+        return control.page is not None
+    except RuntimeError:  # not (or no longer) on the page
+        return False
 
 
 class App:
     """One session: a browser tab or the desktop window."""
 
-    def __init__(self, page: ft.Page, services: Services, prefs: TabletPrefs) -> None:
+    SYNC_AFTER_SAVE_S = 2.0  # a burst of taps asks for one sync, a moment after the last
+
+    def __init__(self, page: ft.Page, services: Services, prefs: TabletPrefs,
+                 sync: SyncHub | None = None) -> None:
         self.page = page
         self.services = services
         self.prefs = prefs
+        self.sync = sync
+        self.sync_status: SyncStatus = services.sync.status()  # fresh: a quick count
+        self._sync_soon: asyncio.TimerHandle | None = None
         self.online = True
         self.saved_text = ""
         self.current = ""
@@ -96,7 +171,9 @@ class App:
         page.on_route_change = self._route_changed
         page.on_view_pop = self._view_popped
         # A closed tab or a dropped connection: save whatever was still being typed.
-        page.on_disconnect = lambda e: self.leave_current()
+        page.on_disconnect = self._disconnected
+        if self.sync is not None:
+            self.sync.listen(self._sync_done)
         self.file_picker = ft.FilePicker()
         try:
             self.connectivity = ft.Connectivity(on_change=self._connectivity_changed)
@@ -104,6 +181,47 @@ class App:
         except Exception:  # noqa: BLE001 - a platform without it just shows "Online"
             self.connectivity = None
         self.show(page.route or "/")
+
+    def _disconnected(self, e: Any = None) -> None:
+        self.leave_current()
+        if self.sync is not None:
+            self.sync.forget(self._sync_done)
+
+    # --- sync ----------------------------------------------------------------------
+
+    def _sync_done(self, status: SyncStatus) -> None:
+        """From the sync thread: show the new status on this session's event loop."""
+        self.page.run_task(self._show_sync, status)
+
+    async def _show_sync(self, status: SyncStatus) -> None:
+        self.sync_status = status
+        self._refresh_status()
+        targets: list[ft.Control] = [b for b in self.status_bars if on_page(b)]
+        top = self.screens.get(self.current)
+        if top is not None and hasattr(top, "sync_changed"):
+            targets += [c for c in top.sync_changed(status) if on_page(c)]
+        if targets:
+            try:
+                self.page.update(*targets)
+            except RuntimeError:
+                self.page.update()
+
+    def sync_now(self) -> None:
+        if self.sync is not None:
+            self.sync.trigger()
+
+    def _ask_for_sync(self) -> None:
+        """Sync a moment after the last save (not on every tap)."""
+        if self.sync is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.sync.trigger()
+            return
+        if self._sync_soon is not None:
+            self._sync_soon.cancel()
+        self._sync_soon = loop.call_later(self.SYNC_AFTER_SAVE_S, self.sync.trigger)
 
     async def _first_connectivity(self) -> None:
         if self.connectivity is None:
@@ -136,9 +254,9 @@ class App:
         The hot paths (a tap on an answer) use this instead of Flet's automatic update
         after each event, which diffs the whole page: ~70 ms with a 60-item checklist.
         """
-        targets = [c for c in controls if c.page is not None]
+        targets = [c for c in controls if on_page(c)]
         if status:
-            targets += [b for b in self.status_bars if b.page is not None]
+            targets += [b for b in self.status_bars if on_page(b)]
         if targets:
             try:
                 self.page.update(*targets)
@@ -149,6 +267,7 @@ class App:
     def mark_saved(self, what: str = "answer") -> None:
         self.saved_text = vm.saved_text(datetime.now().strftime("%H:%M:%S"), what)
         self._refresh_status()
+        self._ask_for_sync()
 
     def _live_status_bars(self) -> None:
         """The status lines of the views now on the page (those of views gone are not)."""
@@ -252,9 +371,11 @@ def launch(db_path: Path, web: bool, port: int) -> None:
     if created:
         team = services.visits.load(created).team
         prefs.set_i_am(created, team[0].name if team else None)
+    sync = SyncHub(services)
+    sync.start()
 
     def main(page: ft.Page) -> None:
-        App(page, services, prefs).start()
+        App(page, services, prefs, sync).start()
 
     try:
         if web_mode(web, os.environ, sys.platform):
@@ -273,6 +394,7 @@ def launch(db_path: Path, web: bool, port: int) -> None:
         else:
             ft.run(main, view=ft.AppView.FLET_APP)
     finally:
+        sync.stop()
         services.close()
 
 

@@ -326,3 +326,299 @@ def privacy_warning_text(reasons: Iterable[str]) -> str:
     return ("This looks like patient data (" + "; ".join(reasons) + "). "
             "Edit it to remove the details, or confirm it is not patient data. "
             "It has not been saved yet.")
+
+
+# --- feedback --------------------------------------------------------------------------
+
+HORIZON_LABELS = {c.value: c.label for c in HORIZON_CHOICES}
+
+FEEDBACK_GROUPS = (
+    ("strength", "What works well", "Add a strength"),
+    ("concern", "Areas for improvement", "Add an area for improvement"),
+    ("recommendation", "Recommendations", "Add a recommendation"),
+    ("support", "Offers of support", "Add an offer of support"),
+    ("next_step", "Next steps", "Add a next step"),
+)
+
+
+def finding_details(f: FindingState) -> str:
+    """Pathway, quick win or longer term, and owner, in words."""
+    parts = [pathway_label(f.pathway)]
+    if f.horizon:
+        parts.append(HORIZON_LABELS.get(f.horizon, f.horizon))
+    if f.kind == "recommendation" and not f.horizon:
+        parts.append("Quick win or longer term not chosen")
+    if f.owner:
+        parts.append(f"Owner: {f.owner}")
+    return " · ".join(parts)
+
+
+def moved(ids: list[str], finding_id: str, step: int) -> list[str]:
+    """`ids` with `finding_id` moved one place up (-1) or down (+1); unchanged at an end."""
+    out = list(ids)
+    i = out.index(finding_id)
+    j = i + step
+    if 0 <= j < len(out):
+        out[i], out[j] = out[j], out[i]
+    return out
+
+
+def feedback_order(groups: dict[str, list[FindingState]], kind: str | None = None,
+                   finding_id: str | None = None, step: int = 0) -> list[str]:
+    """Every finding id in presentation order, optionally with one moved within its kind."""
+    order: list[str] = []
+    for k, fs in groups.items():
+        ids = [f.id for f in fs]
+        if k == kind and finding_id in ids:
+            ids = moved(ids, finding_id, step)
+        order.extend(ids)
+    return order
+
+
+def preview_lines(model: Any) -> list[tuple[str, str]]:
+    """The report's sections, in order, each with what it holds (from a ReportModel)."""
+    def n(count: int, word: str) -> str:
+        return count_words(count, word)
+
+    cover = model.cover
+    lines = [("Cover", f"{cover.system}, {cover.date_text}, {cover.visit_type}; "
+                       f"team of {len(cover.team)}"),
+             ("Summary", " ".join(model.summary.headline) or "Counts and the main points"),
+             ("Scope", f"{n(len(model.scope.areas), 'area')} walked; "
+                       f"{n(len(model.scope.people_met), 'group')} of people met; "
+                       f"{n(len(model.scope.data_reviewed), 'data source')} reviewed"),
+             ("What works well", n(len(model.strengths), "strength"))]
+    improvements = sum(len(g.findings) for g in model.improvements)
+    by_pathway = ", ".join(f"{g.pathway} {len(g.findings)}" for g in model.improvements)
+    lines.append(("Areas for improvement", n(improvements, "area") +
+                  (f" ({by_pathway})" if by_pathway else "")))
+    recs = sum(len(g.recommendations) for g in model.recommendations)
+    by_horizon = ", ".join(f"{g.horizon} {len(g.recommendations)}" for g in model.recommendations)
+    lines.append(("Key recommendations", n(recs, "recommendation") +
+                  (f" ({by_horizon})" if by_horizon else "")))
+    lines.append(("Offers of support", n(len(model.support), "offer")))
+    lines.append(("Next steps", n(len(model.next_steps), "step")))
+    appendices = [f"RAG summary ({n(len(model.rag_grid), 'area')})"]
+    appendices += [e.title for e in model.extra_appendices]
+    appendices.append(f"Answers by area ({n(model.answers_count, 'answer')})")
+    appendices.append(f"Photos ({len(model.photos)})")
+    lines.append(("Appendices", "; ".join(appendices)))
+    return lines
+
+
+def short_hash(sha256: str) -> str:
+    return sha256[:12]
+
+
+def size_text(n_bytes: int) -> str:
+    if n_bytes >= 1024 * 1024:
+        return f"{n_bytes / (1024 * 1024):.1f} MB"
+    return f"{max(1, round(n_bytes / 1024))} KB"
+
+
+def presented_text(number: int, at_london: str, by: str | None, n_bytes: int,
+                   sha256: str) -> str:
+    who = f" by {by}" if by else ""
+    return (f"Version {number}: presented {at_london}{who} · {size_text(n_bytes)} · "
+            f"fingerprint {short_hash(sha256)}")
+
+
+def pdf_file_name(system: str, date: str | None) -> str:
+    """A safe download name: feedback-riverside-health-2026-11-27.pdf."""
+    words = "".join(c.lower() if c.isalnum() else " " for c in system).split()
+    slug = "-".join(words)[:40].strip("-") or "visit"
+    return f"feedback-{slug}-{date or 'undated'}.pdf"
+
+
+def patient_data_problems(problems: Iterable[tuple[str, list[str]]]) -> list[str]:
+    """Each place the report guard stopped at, in words."""
+    return [f"{where[:1].upper()}{where[1:]}: looks like {'; '.join(reasons)}"
+            for where, reasons in problems]
+
+
+# --- data deep dive ------------------------------------------------------------------
+
+RAG_WORDS = {"red": "Red", "amber": "Amber", "green": "Green"}
+
+STRANDED_CHOICES = (Choice("ge7", "7 days or more"), Choice("gt7", "More than 7 days"))
+BANK_HOLIDAY_CHOICES = (Choice("yes", "Count as weekend days"),
+                        Choice("no", "Count as weekdays"))
+
+
+def rag_word(rag: str | None) -> str:
+    return RAG_WORDS.get(rag or "", "Not rated")
+
+
+def _num(v: float | None) -> str:
+    if v is None:
+        return "no figure"
+    return f"{v:.1f}" if round(v, 1) % 1 else f"{int(round(v))}"
+
+
+def day_of_week_summary(profile: dict[str, dict[str, float | None]]) -> str:
+    """Admissions against discharges by day of the week, in words."""
+    days = [(d, v.get("admissions"), v.get("discharges")) for d, v in profile.items()]
+    have = [(d, a, b) for d, a, b in days if a is not None and b is not None]
+    if not have:
+        return "No admissions and discharges by day yet: import a daily extract."
+    short = [(d, a - b) for d, a, b in have]
+    worst = max(short, key=lambda x: x[1])
+    low = min(have, key=lambda x: x[2])
+    weekday = [b for d, _, b in have if d not in ("Sat", "Sun")]
+    weekend = [b for d, _, b in have if d in ("Sat", "Sun")]
+    text = (f"Mean a day. Discharges are lowest on {low[0]} ({_num(low[2])}, against "
+            f"{_num(low[1])} admissions). ")
+    if worst[1] > 0:
+        text += f"The biggest shortfall of discharges is on {worst[0]} ({_num(worst[1])} fewer). "
+    else:
+        text += "Discharges keep up with admissions every day. "
+    if weekday and weekend:
+        text += (f"Weekend discharges {_num(sum(weekend) / len(weekend))} a day against "
+                 f"{_num(sum(weekday) / len(weekday))} on weekdays.")
+    return text.strip()
+
+
+def four_hour_summary(weekly: list[tuple[str, float]], standard: float = 95) -> str:
+    if not weekly:
+        return "No 4-hour figures yet: the extract needs attendances and within_4h."
+    met = sum(1 for _, v in weekly if v >= standard)
+    best = max(weekly, key=lambda x: x[1])
+    worst = min(weekly, key=lambda x: x[1])
+    last = weekly[-1]
+    return (f"{met} of {count_words(len(weekly), 'week')} at or above the {standard:g}% "
+            f"standard. Best: {best[1]:.1f}% (week of {_day_month(best[0])}); worst: "
+            f"{worst[1]:.1f}% (week of {_day_month(worst[0])}); latest: {last[1]:.1f}%.")
+
+
+def stranded_summary(trend: list[tuple[str, int | None, int | None]]) -> str:
+    if not trend:
+        return "No stranded patient counts yet: the extract needs stranded_7d or stranded_21d."
+    parts = []
+    for index, name in ((1, "Stranded"), (2, "Super-stranded")):
+        points = [(d, row[index]) for row in trend for d in [row[0]] if row[index] is not None]
+        if not points:
+            continue
+        values = [v for _, v in points]
+        first, last = points[0], points[-1]
+        direction = ("down" if last[1] < first[1] else "up" if last[1] > first[1]
+                     else "unchanged")
+        parts.append(f"{name}: {first[1]} on {_day_month(first[0])}, {last[1]} on "
+                     f"{_day_month(last[0])} ({direction}); mean {_num(sum(values) / len(values))}.")
+    return " ".join(parts)
+
+
+def _day_month(iso: str) -> str:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(iso).strftime("%-d %b")
+    except ValueError:
+        return iso
+
+
+def change_text(label: str, before: Any, after: Any, rag: bool = False) -> str:
+    """One line of the follow-up comparison."""
+    if rag:
+        return f"{label}: {rag_word(before)} then, {rag_word(after)} now"
+    then, now = _num(before), _num(after)
+    if isinstance(before, int | float) and isinstance(after, int | float):
+        delta = after - before
+        sign = "up" if delta > 0 else "down" if delta < 0 else "no change"
+        return f"{label}: {then} then, {now} now ({sign}{'' if not delta else ' ' + _num(abs(delta))})"
+    return f"{label}: {then} then, {now} now"
+
+
+# --- sync ----------------------------------------------------------------------------
+
+def _hhmm(iso: str | None) -> str:
+    if not iso:
+        return "never"
+    from visitapp.domain.timefmt import london
+
+    try:
+        return london(iso, "%d %b %H:%M")
+    except ValueError:
+        return iso
+
+
+def sync_status_short(status: Any) -> str:
+    """The status line's sync part: short enough for the app bar, in words."""
+    changes = count_words(status.pending, "change")
+    if not status.enrolled:
+        return f"{changes} not synced"
+    text = (f"{changes} to sync" if status.pending else "All sent") + \
+        f" · last sync {_hhmm(status.last_sync_at)}"
+    if status.last_error:
+        text += " · sync problem"
+    if status.clock_warning:
+        text += " · check the clock"
+    return text
+
+
+def sync_status_label(status: Any) -> str:
+    """The status line's sync part in full, for a screen reader."""
+    if not status.enrolled:
+        return (f"Sync is not set up: {count_words(status.pending, 'change')} kept on this "
+                "tablet only")
+    return " ".join(sync_status_lines(status))
+
+
+def sync_status_lines(status: Any) -> list[str]:
+    """Everything about sync in words, for the sync card on the visits screen."""
+    if not status.enrolled:
+        return ["This tablet is not enrolled with the programme office, so nothing is "
+                "sent yet. Ask the programme office for a token.",
+                f"Changes kept on this tablet only: {status.pending}."]
+    lines = [f"Programme office: {status.server_url}",
+             f"Changes waiting to be sent: {status.pending}.",
+             f"Last sync: {_hhmm(status.last_sync_at)}."]
+    if status.rejected:
+        lines.append(f"Refused by the programme office: {len(status.rejected)}.")
+    if status.last_error:
+        lines.append(f"Last problem: {status.last_error}.")
+    if status.clock_warning:
+        lines.append(f"Warning: {status.clock_warning}.")
+    return lines
+
+
+def visit_sync_text(pending: int, enrolled: bool) -> str:
+    if pending == 0:
+        return "All changes sent to the programme office" if enrolled else "No changes kept"
+    if not enrolled:
+        return f"{count_words(pending, 'change')} on this tablet only (sync not set up)"
+    return f"{count_words(pending, 'change')} waiting to sync"
+
+
+def conflict_value_text(value: Any, item: Item | None) -> str:
+    if value is None:
+        return "(cleared)"
+    if item is not None:
+        try:
+            return format_value(item, value)
+        except Exception:  # noqa: BLE001 - a value from another form version: show it raw
+            pass
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def conflict_where(state: VisitState, conflict: dict[str, Any]) -> tuple[str, Item | None]:
+    """(area and item in words, the item) for a conflict from `SyncService.conflicts`."""
+    area = state.area(conflict["area_key"]) if conflict.get("area_key") else None
+    item = area.form.item(conflict["item_id"]) if area and conflict.get("item_id") else None
+    field_words = {"value": "answer", "note": "note"}.get(conflict["field"], conflict["field"])
+    if area is not None and item is not None:
+        return f"{area.label}: {item.prompt} ({field_words})", item
+    if area is not None:
+        return f"{area.label} ({field_words})", None
+    return f"{conflict['entity'].replace('_', ' ').capitalize()} ({field_words})", None
+
+
+def import_summary(taken: int, unchanged: int, skipped: int) -> str:
+    text = f"took {count_words(taken, 'row')}"
+    if unchanged:
+        text += f" ({unchanged} already here, unchanged)"
+    text += f"; skipped {count_words(skipped, 'line')}" if skipped else "; no lines skipped"
+    return text + "."

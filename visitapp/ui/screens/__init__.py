@@ -8,7 +8,17 @@ from visitapp.ui.main import ROUTES
 
 
 def build_screen(app: Any, route: str) -> Any:
-    from visitapp.ui.screens import checklist, findings, later, new_visit, overview, photos, visits
+    from visitapp.ui.screens import (
+        checklist,
+        data,
+        feedback,
+        findings,
+        later,
+        new_visit,
+        overview,
+        photos,
+        visits,
+    )
 
     for name, rx in ROUTES:
         m = rx.match(route)
@@ -27,6 +37,10 @@ def build_screen(app: Any, route: str) -> Any:
             return findings.FindingsScreen(app, args["vid"])
         if name == "photos":
             return photos.PhotosScreen(app, args["vid"])
+        if name == "feedback":
+            return feedback.FeedbackScreen(app, args["vid"])
+        if name == "data":
+            return data.DataScreen(app, args["vid"])
         if name == "later":
             return later.LaterScreen(app, args["vid"], args["what"])
     return visits.VisitsScreen(app)

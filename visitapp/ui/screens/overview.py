@@ -1,5 +1,5 @@
 """A visit at a glance: each area's progress, required gaps, worst rating and findings,
-and the way into findings, photos and (later) the data, discussion and feedback."""
+and the way into findings, photos, data, discussion and feedback; conflicts from sync."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import flet as ft
 from visitapp.errors import UserError
 from visitapp.ui import viewmodels as vm
 from visitapp.ui.screens.common import appbar, card, view
+from visitapp.ui.screens.conflicts import ConflictsSection
 from visitapp.ui.widgets import BODY, SMALL, ChoiceGroup, button, heading, sem, wide
 
 
@@ -41,13 +42,14 @@ class OverviewScreen:
                    icon=ft.Icons.LIGHTBULB_OUTLINE, primary=True),
             button("open-photos", "Photos", lambda e: app.go(f"{self.route}/photos"),
                    icon=ft.Icons.PHOTO_LIBRARY),
-            button("open-data", "Data deep dive", lambda e: app.go(f"{self.route}/later/data"),
+            button("open-data", "Data deep dive", lambda e: app.go(f"{self.route}/data"),
                    icon=ft.Icons.INSIGHTS),
             button("open-discussion", "Discussion",
                    lambda e: app.go(f"{self.route}/later/discussion"), icon=ft.Icons.FORUM),
-            button("open-feedback", "Feedback", lambda e: app.go(f"{self.route}/later/feedback"),
+            button("open-feedback", "Feedback", lambda e: app.go(f"{self.route}/feedback"),
                    icon=ft.Icons.PICTURE_AS_PDF),
         ])
+        self.conflicts = ConflictsSection(app, visit_id, self._resolved)
         self.add_kind: str | None = None
         self.bar = appbar(app, self.state.title, f"{self.state.date} · "
                           f"{vm.visit_type_label(self.state.visit_type)}")
@@ -56,6 +58,7 @@ class OverviewScreen:
                                card(ft.Column(spacing=10, controls=[
                                    self.header, self.i_am_box])),
                                self.entries,
+                               self.conflicts.control,
                                ft.Row([heading("Areas", 20),
                                        button("add-area", "Add area", self._add_area_dialog,
                                               icon=ft.Icons.ADD)],
@@ -95,6 +98,11 @@ class OverviewScreen:
         else:
             self.i_am_box.content = None
         self.cards.controls = [self._card(c) for c in vm.area_cards(s)]
+        self.conflicts.fill(s)
+
+    def _resolved(self) -> None:
+        self.refresh()
+        self.app.page.update()
 
     def _pick_i_am(self, value: str) -> None:
         name = self.state.team[int(value)].name

@@ -6,16 +6,26 @@ from typing import Any
 
 import flet as ft
 
+from visitapp.services.walkthrough import pending_by_visit
 from visitapp.ui import viewmodels as vm
 from visitapp.ui.screens.common import appbar, card, view
-from visitapp.ui.widgets import BODY, button, heading
+from visitapp.ui.widgets import BODY, SMALL, button, heading, sem
 
 
 class VisitsScreen:
     def __init__(self, app: Any) -> None:
         self.app = app
         self.list = ft.ListView(expand=True, spacing=12, padding=ft.Padding.only(bottom=24))
+        self.sync_lines = ft.Column(spacing=2)
+        self.sync_button = button("sync-now", "Sync now", lambda e: self._sync_now(),
+                                  icon=ft.Icons.SYNC)
+        self.sync_card = card(ft.Row(spacing=12, controls=[
+            ft.Icon(ft.Icons.CLOUD_SYNC, color=vm.NHS_BLUE),
+            ft.Container(sem("sync-status", self.sync_lines), expand=True),
+            self.sync_button]))
+        self.sync_card.padding = ft.Padding.symmetric(horizontal=16, vertical=10)
         self.view = view("/", appbar(app, "Peer visits on this tablet"), [
+            self.sync_card,
             ft.Row([heading("Visits"),
                     button("new-visit", "Start a new visit", lambda e: app.go("/new"),
                            icon=ft.Icons.ADD, primary=True)],
@@ -24,9 +34,30 @@ class VisitsScreen:
         ])
         self.refresh()
 
+    def sync_changed(self, status: object) -> list[ft.Control]:
+        """A sync finished (from App): show the new status; the controls to send."""
+        self._show_sync()
+        self.refresh()
+        return [self.sync_card, self.list]
+
+    def _sync_now(self) -> None:
+        self.app.sync_now()
+        self.sync_lines.controls = [ft.Text("Syncing…", size=BODY)]
+
+    def _show_sync(self) -> None:
+        status = self.app.sync_status
+        self.sync_lines.controls = [ft.Text(line, size=BODY if i == 0 else SMALL,
+                                            color=vm.NHS_TEXT)
+                                    for i, line in enumerate(vm.sync_status_lines(status))]
+        self.sync_button.visible = status.enrolled
+
     def refresh(self) -> None:
+        self.app.sync_status = self.app.services.sync.status()  # a quick count
+        self._show_sync()
         visits = self.app.services.visits
         rows = visits.list_visits()
+        pending = pending_by_visit(self.app.services)
+        enrolled = self.app.sync_status.enrolled
         controls: list[ft.Control] = []
         for row in rows:
             state = visits.load(row["id"])
@@ -39,8 +70,9 @@ class VisitsScreen:
                 ft.Text(f"{state.date} · {vm.visit_type_label(state.visit_type)} · "
                         f"{len(state.areas)} areas · {p.answered} of {p.visible} answered",
                         size=BODY, color=vm.NHS_TEXT),
-                ft.Text("Not synced yet (sync is not set up on this tablet)", size=14,
-                        color=vm.NHS_MID_GREY),
+                sem(f"visit-sync-{row['id']}", ft.Text(
+                    vm.visit_sync_text(pending.get(row["id"], 0), enrolled), size=14,
+                    color=vm.NHS_MID_GREY)),
             ])
             body = card(ft.Row([text, ft.Icon(ft.Icons.CHEVRON_RIGHT, color=vm.NHS_BLUE)]),
                         on_click=lambda e, vid=row["id"]: self.app.go(f"/visit/{vid}"))
