@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from visitapp.services.bundles import export_visit, import_visit
-from visitapp.services.feedback import mark_presented, presented_reports, write_report_pdf
+from visitapp.services.feedback import (
+    keep_created_report,
+    mark_presented,
+    presented_reports,
+    write_report_pdf,
+)
 from visitapp.store.blob_refs import referenced_blobs, refs_of_op
 from visitapp.store.oplog import ops_for_visit
 
@@ -24,3 +29,17 @@ def test_presented_report__is_referenced_and_travels_in_a_bundle(services, other
     (copy,) = presented_reports(other_services, demo_visit_id)
     assert copy.sha256 == presented.sha256
     assert other_services.blobs.read(presented.sha256) == pdf.read_bytes()
+
+
+def test_created_report__is_kept_with_the_visit_and_travels(services, other_services,
+                                                             demo_visit_id, tmp_path):
+    pdf = tmp_path / "feedback.pdf"
+    write_report_pdf(services, demo_visit_id, pdf)
+    kept = keep_created_report(services, demo_visit_id, pdf.read_bytes(), by="Alex Morgan")
+    with services.db.read() as conn:
+        assert kept.sha256 in referenced_blobs(conn, demo_visit_id)
+    bundle = tmp_path / "visit.zip"
+    export_visit(services, demo_visit_id, bundle)
+    import_visit(other_services, bundle)
+    assert other_services.blobs.read(kept.sha256) == pdf.read_bytes()
+    assert presented_reports(other_services, demo_visit_id) == []  # created, not presented

@@ -7,6 +7,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -163,3 +164,24 @@ def check_every_op_is_accounted_for(conn, vid, everything) -> None:
             expected = (op.op_id != winner.op_id and op.op_id not in ancestors
                         and op.value != winner.value)
             assert (op.op_id in in_conflict) == expected, op
+
+
+def test_settling_a_conflict_with_written_text__passes_the_privacy_guard(make_tablet):
+    from visitapp.errors import PatientDataWarning
+
+    a, b = make_tablet(), make_tablet()
+    vid, key, items = small_visit(a.services)
+    a.sync()
+    b.sync()
+    a.services.visits.set_note(vid, key, items[0], "Seen at the board round", author="Alex")
+    b.services.visits.set_note(vid, key, items[0], "Board round at 10:00", author="Priya")
+    for t in (a, b, a):
+        t.sync()
+    (conflict,) = conflicts(a, vid)
+    service = SyncService(a.db, a.services.blobs)
+    args = (vid, conflict["entity"], conflict["entity_id"], conflict["field"])
+    with pytest.raises(PatientDataWarning):
+        service.resolve_conflict(*args, value="Patient 943 476 5919 waited", author="Alex")
+    assert len(conflicts(a, vid)) == 1  # nothing stored, still open
+    service.resolve_conflict(*args, value="Board round at 10:00; seen by both", author="Alex")
+    assert conflicts(a, vid) == []

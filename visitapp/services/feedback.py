@@ -42,6 +42,7 @@ from visitapp.store import oplog
 from visitapp.store.db import utc_now
 
 PRESENTED_FIELD = "presented_report"
+CREATED_FIELD = "created_report"  # the latest PDF made on a tablet, presented or not
 PDF_TYPE = "application/pdf"
 
 __all__ = [
@@ -142,6 +143,23 @@ def mark_presented(services: Services, visit_id: str, pdf: Path | bytes,
         if status in (None, VisitStatus.PLANNED, VisitStatus.IN_PROGRESS):
             oplog.record(db, conn, visit_id=visit_id, entity="visit", entity_id=visit_id,
                          field="status", value=VisitStatus.FEEDBACK_GIVEN.value, author=by)
+    return PresentedReport(sha256=sha, at=at, by=by, bytes=len(data),
+                           path=services.blobs.path(sha))
+
+
+def keep_created_report(services: Services, visit_id: str, data: bytes,
+                        by: str | None = None) -> PresentedReport:
+    """Keep the PDF just created with the visit (the latest one wins), so it survives a
+    restart and travels by sync and in bundles; presenting it is a separate step."""
+    if not data.startswith(b"%PDF-"):
+        raise BadValue("that file is not a PDF")
+    sha = services.blobs.put(data, PDF_TYPE)
+    at = utc_now()
+    with services.db.write() as conn:
+        services.visits.require_visit(conn, visit_id)
+        oplog.record(services.db, conn, visit_id=visit_id, entity="visit", entity_id=visit_id,
+                     field=CREATED_FIELD, value={"sha256": sha, "at": at, "by": by,
+                                                 "bytes": len(data)}, author=by)
     return PresentedReport(sha256=sha, at=at, by=by, bytes=len(data),
                            path=services.blobs.path(sha))
 

@@ -20,6 +20,7 @@ import httpx
 
 from sync.client import NotEnrolled, SyncClient, SyncError, SyncReport, Unreachable, clock_warning
 from visitapp.errors import BadValue, NotFound
+from visitapp.services.visits import guard_text
 from visitapp.store import oplog, sync_state
 from visitapp.store.db import Database
 
@@ -152,12 +153,15 @@ class SyncService:
 
     def resolve_conflict(self, visit_id: str, entity: str, entity_id: str, field: str, *,
                          value: Any = None, choose_op_id: str | None = None,
-                         author: str | None = None) -> None:
+                         author: str | None = None, confirmed: bool = False) -> None:
         """Settle a conflict with a chosen op's value or a new one: both are new ops.
 
         Answer values should come canonical (parse them with the item first, as the
-        answer screen does).
+        answer screen does). A written text passes the privacy guard like any other; a
+        chosen value keeps the confirmation its maker gave.
         """
+        if choose_op_id is None and isinstance(value, str):
+            guard_text("the value written to settle the conflict", value, confirmed)
         key = (visit_id, entity, entity_id, field)
         with self.db.write() as conn:
             losing = sync_state.conflicting_op_ids(conn, visit_id, key)
@@ -165,13 +169,14 @@ class SyncService:
                 raise NotFound(f"no open conflict on {entity} {entity_id} {field}")
             if choose_op_id is not None:
                 row = conn.execute(
-                    "SELECT value FROM ops WHERE op_id = ? AND visit_id = ? AND entity = ? "
-                    "AND entity_id = ? AND field = ?", (choose_op_id, *key)).fetchone()
+                    "SELECT value, confirmed FROM ops WHERE op_id = ? AND visit_id = ? "
+                    "AND entity = ? AND entity_id = ? AND field = ?",
+                    (choose_op_id, *key)).fetchone()
                 if row is None:
                     raise NotFound(f"op {choose_op_id} is not one of the competing values")
-                value = json.loads(row[0])
+                value, confirmed = json.loads(row[0]), bool(row[1])
             oplog.record(self.db, conn, visit_id=visit_id, entity=entity, entity_id=entity_id,
-                         field=field, value=value, author=author)
+                         field=field, value=value, author=author, confirmed=confirmed)
             for op_id in losing:
                 oplog.record(self.db, conn, visit_id=visit_id,
                              entity=sync_state.RESOLUTION_ENTITY, entity_id=op_id,

@@ -44,18 +44,18 @@ def model_signature(model: Any) -> str:
     return hashlib.sha256(repr(model).encode("utf-8")).hexdigest()
 
 
-def make_pdf(services: Any, visit_id: str) -> tuple[bytes, str, str]:
+def make_pdf(services: Any, visit_id: str, by: str | None = None) -> tuple[bytes, str, str]:
     """Write the feedback PDF (on a worker thread): (bytes, summary, model signature).
 
-    Raises `ReportHasPatientData` before any file is written. The bytes are also kept in
-    the tablet's blob store (by their SHA-256), so they stay with the visit's files.
+    Raises `ReportHasPatientData` before any file is written. The PDF is kept with the
+    visit (`keep_created_report`), so it survives a restart and syncs.
     """
     signature = model_signature(fb.build_report(services, visit_id))
     with tempfile.TemporaryDirectory(prefix="visitapp-pdf-") as tmp:
         path = Path(tmp) / "feedback.pdf"
         summary = fb.write_report_pdf(services, visit_id, path)
         data = path.read_bytes()
-    services.blobs.put(data, fb.PDF_TYPE)
+    fb.keep_created_report(services, visit_id, data, by=by)
     return data, summary, signature
 
 
@@ -353,7 +353,7 @@ class FeedbackScreen:
         self._update()
         try:
             data, summary, signature = await asyncio.to_thread(
-                make_pdf, self.app.services, self.visit_id)
+                make_pdf, self.app.services, self.visit_id, self.app.author(self.visit_id))
         except fb.ReportHasPatientData as err:
             self.busy = False
             self._show_problem(err)
