@@ -5,8 +5,8 @@
 Two visits are built in a temporary database: one like the demo with 20 photos (report
 copies 1600 px on the long side), and one with 600 answers, 40 findings and 20 photos.
 For each, `write_report_pdf` (model, privacy guard, render, atomic rename) is timed
-against a bare platypus build of the same text, table rows and images (same font, no
-styling, no header or footer, no charts), in the same process. Budgets (issue 4): demo-like
+against a bare platypus build of the same text, table rows, images and data charts (same
+font, no styling, no header or footer, the charts unstyled), in the same process. Budgets (issue 4): demo-like
 <= 1 s, 600 answers <= 3 s, ratio <= 2x. Runs alternate (ours, bare, ours, ...) so both see
 the same machine load; prints the first (cold) run, the medians, and the median of the
 paired ratios; exits 1 if a budget is missed. `ours` is end to end: loading the visit,
@@ -130,6 +130,9 @@ def bare_build(model: ReportModel, output: Path) -> None:
     from xml.sax.saxutils import escape
 
     from reportlab import rl_config
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.charts.linecharts import HorizontalLineChart
+    from reportlab.graphics.shapes import Drawing
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
@@ -162,6 +165,19 @@ def bare_build(model: ReportModel, output: Path) -> None:
     if model.rag_grid:
         story.append(Table([[para(r.area), r.counts.worst or "", *(str(r.counts.get(k)) for k
                              in ("green", "amber", "red"))] for r in model.rag_grid]))
+    for x in model.extra_appendices:  # the data deep dive: text, tables and plain charts
+        story += [para(x.title), *(para(t) for t in x.paragraphs)]
+        story += [Table([[para(c) for c in row] for row in [t.header, *t.rows]])
+                  for t in x.tables]
+        for c in x.charts:
+            drawing = Drawing(doc.width, 230)
+            chart = VerticalBarChart() if c.kind == "bars" else HorizontalLineChart()
+            chart.x, chart.y, chart.width, chart.height = 44, 58, doc.width - 56, 158
+            chart.data = [[v or 0 for v in series.values] for series in c.series]
+            chart.categoryAxis.categoryNames = c.categories
+            drawing.add(chart)
+            story.append(drawing)
+        story += [para(n) for n in x.notes]
     for area in model.area_answers:
         story.append(para(area.area))
         for section in area.sections:
