@@ -8,9 +8,9 @@ from typing import Any
 import flet as ft
 
 from visitapp.domain.visit import FindingState, VisitState
-from visitapp.errors import PatientDataWarning, UserError
+from visitapp.errors import UserError
 from visitapp.ui import viewmodels as vm
-from visitapp.ui.screens.common import appbar, card, view
+from visitapp.ui.screens.common import appbar, card, save_from_dialog, view
 from visitapp.ui.widgets import (
     BODY,
     SMALL,
@@ -110,7 +110,8 @@ class FindingDialog:
                       horizon=v["horizon"] if rec else None,
                       owner=(self.owner.value or None) if rec else None)
         author = self.app.author(self.visit_id)
-        try:
+
+        def save() -> None:
             if self.finding is None:
                 visits.add_finding(self.visit_id, area_key=v["area_key"],
                                    item_ids=self.item_ids, author=author,
@@ -119,16 +120,9 @@ class FindingDialog:
                 visits.edit_finding(self.visit_id, self.finding.id, author=author,
                                     confirmed=confirmed, area_key=v["area_key"],
                                     item_ids=self.item_ids, **fields)
-        except PatientDataWarning as warning:
-            self.warning.show(warning.reasons)
-            return
-        except UserError as err:
-            self.error.value, self.error.visible = f"Not saved: {err}", True
-            return
-        self.app.page.pop_dialog()
-        self.app.mark_saved("finding")
-        self.on_saved()
-        self.app.page.update()  # pop_dialog updated only the dialog
+
+        save_from_dialog(self.app, save, warning=self.warning, error=self.error,
+                         not_done="Not saved", saved_what="finding", on_done=self.on_saved)
 
 
 class FindingsScreen:

@@ -11,9 +11,9 @@ from typing import Any
 import flet as ft
 
 from visitapp.domain.visit import AttachmentState
-from visitapp.errors import PatientDataWarning, UserError
+from visitapp.errors import UserError
 from visitapp.ui import viewmodels as vm
-from visitapp.ui.screens.common import appbar, card, view
+from visitapp.ui.screens.common import appbar, card, save_from_dialog, view
 from visitapp.ui.widgets import (
     BODY,
     SMALL,
@@ -91,21 +91,14 @@ class CaptionDialog:
                             primary=True)]))
 
     def _save(self, confirmed: bool = False) -> None:
-        try:
-            self.app.services.attachments.attach_photo(
+        save_from_dialog(
+            self.app,
+            lambda: self.app.services.attachments.attach_photo(
                 self.visit_id, self.data, name=self.name, caption=self.caption.value,
                 area_key=self.area_key, item_id=self.item_id,
-                author=self.app.author(self.visit_id), confirmed=confirmed)
-        except PatientDataWarning as warning:
-            self.warning.show(warning.reasons)
-            return
-        except UserError as err:
-            self.error.value, self.error.visible = f"Not attached: {err}", True
-            return
-        self.app.page.pop_dialog()
-        self.app.mark_saved("photo")
-        self.on_done()
-        self.app.page.update()  # pop_dialog updated only the dialog
+                author=self.app.author(self.visit_id), confirmed=confirmed),
+            warning=self.warning, error=self.error, not_done="Not attached",
+            saved_what="photo", on_done=self.on_done)
 
 
 class PhotosScreen:
