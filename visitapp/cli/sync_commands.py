@@ -13,15 +13,8 @@ from typing import Annotated
 import typer
 
 
-def _services(ctx: typer.Context):  # type: ignore[no-untyped-def]
-    return ctx.obj.services  # visitapp.cli.main.Context: opened on first use
-
-
 def _sync_service(ctx: typer.Context):  # type: ignore[no-untyped-def]
-    from visitapp.services.sync import SyncService
-
-    services = _services(ctx)
-    return SyncService(services.db, services.blobs)
+    return ctx.obj.services.sync  # visitapp.cli.main.Context: opened on first use
 
 
 def enrol(
