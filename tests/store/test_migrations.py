@@ -86,3 +86,21 @@ def test_database__runs_in_wal_with_full_sync_and_foreign_keys(tmp_path):
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
     db.close()
+
+
+def test_visit_scoped_keys_migration__keeps_findings_and_photos(tmp_path):
+    path = tmp_path / "old.db"
+    names = [m.name for m in MIGRATIONS]
+    conn = old_database(path, upto=names.index("0004_visit_scoped_keys"))
+    conn.execute("INSERT INTO findings (id, visit_id, kind, text) VALUES ('f1', 'v1', 'strength', 'Kept')")
+    conn.execute("INSERT INTO attachments (id, visit_id, sha256, caption) VALUES ('p1', 'v1', 'abc', 'Sign')")
+    conn.close()
+    db = Database(path)
+    with db.read() as c:
+        assert c.execute("SELECT visit_id, id, kind, text FROM findings").fetchall() == [
+            ("v1", "f1", "strength", "Kept")]
+        assert c.execute("SELECT visit_id, id, sha256, caption FROM attachments").fetchall() == [
+            ("v1", "p1", "abc", "Sign")]
+        keys = [r[1] for r in c.execute("PRAGMA table_info(findings)") if r[5]]
+    db.close()
+    assert keys == ["visit_id", "id"]

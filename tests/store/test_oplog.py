@@ -114,3 +114,21 @@ def test_every_change__is_one_op_with_device_sequence_and_the_op_it_replaced(ser
     assert rows[0][4] is None and rows[1][4] == rows[0][0] and rows[2][4] == rows[1][0]
     assert {r[1] for r in rows} == {services.db.device_id}
     assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_an_op_naming_another_visits_finding__never_changes_it(services):
+    from visitapp.domain.hlc import pack
+    from visitapp.store.oplog import OpRecord, encode
+
+    a = services.visits.create_visit(system="A", date="2026-11-27", visit_type="diagnostic")
+    b = services.visits.create_visit(system="B", date="2026-11-27", visit_type="diagnostic")
+    fid = services.visits.add_finding(a, kind="strength", text="Visit A's finding")
+    stray = OpRecord(op_id="stray-op", visit_id=b, device_id="other-tablet", seq=1,
+                     hlc=pack(2**40, 0), entity="finding", entity_id=fid, field="text",
+                     value=encode("Overwritten from visit B"))
+    with services.db.write() as conn:
+        oplog.apply_ops(services.db, conn, [stray])
+    assert [f.text for f in services.visits.load(a).findings] == ["Visit A's finding"]
+    with services.db.write() as conn:
+        oplog.rebuild(conn)
+    assert [f.text for f in services.visits.load(a).findings] == ["Visit A's finding"]

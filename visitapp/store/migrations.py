@@ -167,6 +167,45 @@ MIGRATIONS: tuple[Migration, ...] = (
             GROUP BY visit_id, entity, entity_id, field HAVING COUNT(*) > 1
         """,
     ),
+    Migration(
+        "0004_visit_scoped_keys",
+        # Findings and photos were keyed by their own id alone, so an op naming another
+        # visit's finding (only a bad op could: ids are UUIDs) would have changed it. Like
+        # areas and answers, they are now keyed within their visit.
+        """
+        CREATE TABLE findings_new (
+            visit_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            kind TEXT, text TEXT, text_confirmed INTEGER, pathway TEXT, area_key TEXT,
+            item_ids TEXT, horizon TEXT, owner TEXT, position INTEGER, deleted INTEGER,
+            created_by TEXT, created_at TEXT,
+            PRIMARY KEY (visit_id, id)
+        );
+        INSERT INTO findings_new (visit_id, id, kind, text, text_confirmed, pathway, area_key,
+                                  item_ids, horizon, owner, position, deleted, created_by,
+                                  created_at)
+            SELECT visit_id, id, kind, text, text_confirmed, pathway, area_key, item_ids,
+                   horizon, owner, position, deleted, created_by, created_at FROM findings;
+        DROP TABLE findings;
+        ALTER TABLE findings_new RENAME TO findings;
+        CREATE TABLE attachments_new (
+            visit_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            sha256 TEXT, report_sha256 TEXT, area_key TEXT, item_id TEXT, caption TEXT,
+            caption_confirmed INTEGER, content_type TEXT, width INTEGER, height INTEGER,
+            deleted INTEGER, created_by TEXT, created_at TEXT,
+            PRIMARY KEY (visit_id, id)
+        );
+        INSERT INTO attachments_new (visit_id, id, sha256, report_sha256, area_key, item_id,
+                                     caption, caption_confirmed, content_type, width, height,
+                                     deleted, created_by, created_at)
+            SELECT visit_id, id, sha256, report_sha256, area_key, item_id, caption,
+                   caption_confirmed, content_type, width, height, deleted, created_by,
+                   created_at FROM attachments;
+        DROP TABLE attachments;
+        ALTER TABLE attachments_new RENAME TO attachments
+        """,
+    ),
 )
 
 

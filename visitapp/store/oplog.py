@@ -83,10 +83,10 @@ class EntitySpec:
     confirmable: dict[str, str] = field(default_factory=dict)  # field -> confirmed column
 
     def key_values(self, visit_id: str, entity_id: str) -> tuple[str, ...]:
-        if self.key_columns == ("id",):
+        if self.key_columns == ("id",):  # the visit itself
             return (entity_id,)
-        if self.key_columns == ("id", "visit_id"):
-            return (entity_id, visit_id)
+        # Everything else is keyed within its visit: (visit_id, key) or, for answers,
+        # (visit_id, area_key, item_id) from an entity id "area_key/item_id".
         parts = tuple(entity_id.split("/")) if len(self.key_columns) > 2 else (entity_id,)
         return (visit_id, *parts)
 
@@ -111,14 +111,14 @@ ENTITIES: dict[str, EntitySpec] = {
         confirmable={"note": "note_confirmed"},
     ),
     "finding": EntitySpec(
-        "findings", ("id", "visit_id"),
+        "findings", ("visit_id", "id"),
         {"kind": "scalar", "text": "scalar", "pathway": "scalar", "area_key": "scalar",
          "item_ids": "json", "horizon": "scalar", "owner": "scalar", "position": "scalar",
          "deleted": "bool", "created_by": "scalar", "created_at": "scalar"},
         confirmable={"text": "text_confirmed"},
     ),
     "attachment": EntitySpec(
-        "attachments", ("id", "visit_id"),
+        "attachments", ("visit_id", "id"),
         {"sha256": "scalar", "report_sha256": "scalar", "area_key": "scalar",
          "item_id": "scalar", "caption": "scalar", "content_type": "scalar",
          "width": "scalar", "height": "scalar", "deleted": "bool", "created_by": "scalar",
@@ -147,10 +147,9 @@ def _upsert_sql(entity: str, fld: str) -> tuple[str, EntitySpec] | None:
     set_cols = [fld] + list(spec.stamped.get(fld, ())) + (
         [spec.confirmable[fld]] if fld in spec.confirmable else [])
     cols = key_cols + set_cols
-    conflict = [c for c in key_cols if not (spec.key_columns == ("id", "visit_id") and c == "visit_id")]
     sql = (
         f"INSERT INTO {spec.table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
-        f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET "
+        f"ON CONFLICT ({', '.join(key_cols)}) DO UPDATE SET "
         + ", ".join(f"{c} = excluded.{c}" for c in set_cols)
     )
     _sql_cache[(entity, fld)] = (sql, spec)

@@ -119,8 +119,8 @@ class Answer(SQLModel, table=True):
 
 class Finding(SQLModel, table=True):
     __tablename__ = "findings"
+    visit_id: str = Field(primary_key=True)
     id: str = Field(primary_key=True)
-    visit_id: str = Field(index=True)
     kind: str | None = None
     text: str | None = None
     text_confirmed: int | None = None
@@ -137,8 +137,8 @@ class Finding(SQLModel, table=True):
 
 class Attachment(SQLModel, table=True):
     __tablename__ = "attachments"
+    visit_id: str = Field(primary_key=True)
     id: str = Field(primary_key=True)
-    visit_id: str = Field(index=True)
     sha256: str | None = None
     report_sha256: str | None = None
     area_key: str | None = None
