@@ -16,8 +16,6 @@ building the model, the privacy guard, rendering and the rename.
 from __future__ import annotations
 
 import argparse
-import io
-import random
 import statistics
 import sys
 import tempfile
@@ -25,12 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageDraw
-
-from visitapp.domain.forms import AREA_KINDS
-from visitapp.domain.visit import FindingKind, Horizon, Pathway, PeopleMet, TeamMember
 from visitapp.services.app import Services, open_services
-from visitapp.services.demo import _demo_value, create_demo_visit
+from visitapp.services.demo import create_demo_visit, create_large_visit, generated_photo
 from visitapp.services.feedback import build_report, write_report_pdf
 from visitapp.services.report_model import ReportModel
 
@@ -38,72 +32,20 @@ BUDGETS = {"demo-like, 20 photos": 1.0, "600 answers, 40 findings, 20 photos": 3
 MAX_RATIO = 2.0
 
 
-def _photo(seed: int, size: tuple[int, int] = (2400, 1800)) -> bytes:
-    rng = random.Random(seed)
-    image = Image.new("RGB", size, (240, 244, 245))
-    draw = ImageDraw.Draw(image)
-    for _ in range(12):
-        x, y = rng.randint(0, size[0] - 600), rng.randint(0, size[1] - 400)
-        colour = (rng.randint(0, 255), rng.randint(0, 255), rng.randint(0, 255))
-        draw.rectangle([x, y, x + rng.randint(150, 600), y + rng.randint(100, 400)], fill=colour)
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=85)
-    return out.getvalue()
-
-
 def demo_like(services: Services) -> str:
     visit_id = create_demo_visit(services)
     areas = services.visits.load(visit_id).areas
     for i in range(17):  # the demo has 3 photos: 20 in all
         services.attachments.attach_photo(
-            visit_id, _photo(100 + i), name=f"b{i}.jpg",
+            visit_id, generated_photo(100 + i), name=f"b{i}.jpg",
             caption=f"Corridor and signage, view {i + 1} (no people in view)",
             area_key=areas[i % len(areas)].key)
     return visit_id
 
 
-def big(services: Services, answers: int = 600, findings: int = 40, photos: int = 20) -> str:
-    rng = random.Random(11)
-    visits = services.visits
-    visit_id = visits.create_visit(
-        system="Benchmark Urgent Care System", date="2026-11-27", visit_type="diagnostic",
-        team=[TeamMember("Bench Lead", "Visit lead")],
-        people_met=[PeopleMet("Ward managers", 6)], data_reviewed=["Attendances by hour"])
-    kinds = list(AREA_KINDS)
-    done = n = 0
-    while done < answers:
-        kind = kinds[n % len(kinds)]
-        key = visits.add_area(visit_id, kind, f"{AREA_KINDS[kind]} {n + 1}")
-        n += 1
-        form = services.catalogue.for_kind(kind)
-        given: dict[str, Any] = {}
-        for item in form.items:
-            if done >= answers:
-                break
-            if item not in form.visible_items(given):
-                continue
-            given[item.id] = visits.answer(visit_id, key, item.id, _demo_value(item, rng))
-            done += 1
-            if done % 5 == 0:
-                visits.set_note(visit_id, key, item.id, "Board round started late; staff "
-                                "described the escalation route clearly and consistently.")
-    areas = visits.load(visit_id).areas
-    pathways = [p.value for p in Pathway]
-    kinds_ = [k.value for k in FindingKind]
-    for i in range(findings):
-        kind = kinds_[i % len(kinds_)]
-        rec = kind == FindingKind.RECOMMENDATION
-        visits.add_finding(
-            visit_id, kind=kind, pathway=pathways[i % len(pathways)],
-            text=f"Finding {i + 1}: the discharge lounge is used from 10:00 on weekdays but "
-                 "rarely at weekends, so morning discharges wait on the wards.",
-            area_key=areas[i % len(areas)].key,
-            horizon=Horizon.QUICK_WIN.value if rec else None,
-            owner="Chief operating officer" if rec else None)
-    for i in range(photos):
-        services.attachments.attach_photo(visit_id, _photo(200 + i), name=f"p{i}.jpg",
-                                          caption=f"Photo {i + 1}", area_key=areas[i].key)
-    return visit_id
+def big(services: Services) -> str:
+    return create_large_visit(services, answers=600, findings=40, photos=20, seed=11,
+                              note_every=5)
 
 
 def _by_name_flowable() -> type:

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw
 
-from visitapp.domain.forms import AnswerType, Item
+from visitapp.domain.forms import AREA_KINDS, AnswerType, Item
 from visitapp.domain.indicators import DailyRow
-from visitapp.domain.visit import PeopleMet, TeamMember
+from visitapp.domain.visit import FindingKind, Horizon, Pathway, PeopleMet, TeamMember
 from visitapp.services.app import Services
 
 LONDON = ZoneInfo("Europe/London")
@@ -227,3 +227,72 @@ def _demo_rows(rng: random.Random, today: str) -> list[DailyRow]:
             "delayed_transfer_days": rng.randint(12, 26),
         }))
     return rows
+
+
+def generated_photo(seed: int, size: tuple[int, int] = (2400, 1800)) -> bytes:
+    """A generated picture (coloured panels, no text, no people) as JPEG."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", size, (240, 244, 245))
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x, y = rng.randint(0, size[0] - 200), rng.randint(0, size[1] - 200)
+        colour = (rng.randint(0, 255), rng.randint(0, 255), rng.randint(0, 255))
+        draw.rectangle([x, y, x + rng.randint(80, 600), y + rng.randint(60, 400)], fill=colour)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def create_large_visit(services: Services, *, answers: int, findings: int, photos: int,
+                       seed: int = 7, note_every: int = 6,
+                       photo_size: tuple[int, int] = (2400, 1800)) -> str:
+    """A synthetic visit of a chosen size, for tests and benchmarks: areas are added
+    (every kind in turn) until there are `answers` answers; every `note_every`-th answer
+    has a note; findings cycle through kinds and pathways. No patient data."""
+    rng = random.Random(seed)
+    visits = services.visits
+    visit_id = visits.create_visit(
+        system="Northfield Urgent Care System (test)", date="2026-11-27",
+        visit_type="diagnostic", trust="Northfield Hospitals NHS Trust (test)",
+        team=[TeamMember("Test Lead", "Visit lead"), TeamMember("Test Analyst", "Data")],
+        people_met=[PeopleMet("Ward managers", 6), PeopleMet("Social workers", 3)],
+        data_reviewed=["Attendances by hour, last 12 weeks", "Discharges by weekday"],
+        author="Test Lead")
+    kinds = list(AREA_KINDS)
+    done = n = 0
+    while done < answers:
+        kind = kinds[n % len(kinds)]
+        key = visits.add_area(visit_id, kind, f"{AREA_KINDS[kind]} {n + 1}")
+        n += 1
+        form = services.catalogue.for_kind(kind)
+        given: dict[str, Any] = {}
+        for item in form.items:
+            if done >= answers:
+                break
+            if item not in form.visible_items(given):
+                continue
+            given[item.id] = visits.answer(visit_id, key, item.id, _demo_value(item, rng))
+            done += 1
+            if done % note_every == 0:
+                visits.set_note(visit_id, key, item.id,
+                                f"Observation {done}: board round started late; staff "
+                                "described the escalation route clearly.")
+    areas = visits.load(visit_id).areas
+    pathways = [p.value for p in Pathway]
+    finding_kinds = [k.value for k in FindingKind]
+    for i in range(findings):
+        kind = finding_kinds[i % len(finding_kinds)]
+        rec = kind == FindingKind.RECOMMENDATION
+        visits.add_finding(
+            visit_id, kind=kind,
+            text=f"Finding {i + 1} ({kind}): the discharge lounge is used from 10:00 on "
+                 "weekdays but rarely at weekends.",
+            pathway=pathways[i % len(pathways)], area_key=areas[i % len(areas)].key,
+            horizon=(Horizon.QUICK_WIN if i % 2 else Horizon.LONGER_TERM).value if rec else None,
+            owner=f"Owner role {i + 1}" if rec else None)
+    for i in range(photos):
+        services.attachments.attach_photo(
+            visit_id, generated_photo(200 + i, photo_size), name=f"p{i}.jpg",
+            caption=f"Test photo {i + 1}: corridor signage, no people in view",
+            area_key=areas[i % len(areas)].key)
+    return visit_id
