@@ -25,7 +25,7 @@ from visitapp.errors import PatientDataWarning, UserError
 from visitapp.services import feedback as fb
 from visitapp.ui import viewmodels as vm
 from visitapp.ui.screens.common import appbar, card, view
-from visitapp.ui.screens.findings import FindingDialog
+from visitapp.ui.screens.findings import FindingDialog, confirm_delete_finding
 from visitapp.ui.widgets import BODY, SMALL, TOUCH, button, heading, sem
 
 
@@ -244,22 +244,7 @@ class FeedbackScreen:
         self._changed()
 
     def _delete(self, f: FindingState) -> None:
-        def yes(e: ft.ControlEvent) -> None:
-            self.app.page.pop_dialog()
-            try:
-                self.app.services.visits.delete_finding(self.visit_id, f.id,
-                                                        author=self._author())
-            except UserError as err:
-                self.app.problem(err)
-                return
-            self._changed()
-            self.app.page.update()
-
-        self.app.page.show_dialog(ft.AlertDialog(
-            modal=True, title=ft.Text("Delete this finding?"),
-            content=ft.Text(f.text, size=BODY),
-            actions=[button("delete-cancel", "Keep it", lambda e: self.app.page.pop_dialog()),
-                     button("delete-confirm", "Delete", yes, primary=True, danger=True)]))
+        confirm_delete_finding(self.app, self.visit_id, f, on_deleted=self._changed)
 
     # --- preview, PDF and presenting ---------------------------------------------------
 

@@ -125,6 +125,27 @@ class FindingDialog:
                          not_done="Not saved", saved_what="finding", on_done=self.on_saved)
 
 
+def confirm_delete_finding(app: Any, visit_id: str, finding: FindingState,
+                           on_deleted: Callable[[], None]) -> None:
+    """Ask before deleting a finding (the deletion is an op: it syncs like any change)."""
+    def yes(e: ft.ControlEvent) -> None:
+        app.page.pop_dialog()
+        try:
+            app.services.visits.delete_finding(visit_id, finding.id,
+                                               author=app.author(visit_id))
+        except UserError as err:
+            app.problem(err)
+            return
+        on_deleted()
+        app.page.update()
+
+    app.page.show_dialog(ft.AlertDialog(
+        modal=True, title=ft.Text("Delete this finding?"),
+        content=ft.Text(finding.text, size=BODY),
+        actions=[button("delete-cancel", "Keep it", lambda e: app.page.pop_dialog()),
+                 button("delete-confirm", "Delete", yes, primary=True, danger=True)]))
+
+
 class FindingsScreen:
     def __init__(self, app: Any, visit_id: str) -> None:
         self.app = app
@@ -180,20 +201,8 @@ class FindingsScreen:
                       finding=f).open()
 
     def _delete(self, f: FindingState) -> None:
-        def yes(e: ft.ControlEvent) -> None:
-            self.app.page.pop_dialog()
-            try:
-                self.app.services.visits.delete_finding(self.visit_id, f.id,
-                                                        author=self.app.author(self.visit_id))
-            except UserError as err:
-                self.app.problem(err)
-                return
+        def deleted() -> None:
             self.app.mark_saved("deletion")
             self.refresh()
-            self.app.page.update()
 
-        self.app.page.show_dialog(ft.AlertDialog(
-            modal=True, title=ft.Text("Delete this finding?"),
-            content=ft.Text(f.text, size=BODY),
-            actions=[button("delete-cancel", "Keep it", lambda e: self.app.page.pop_dialog()),
-                     button("delete-confirm", "Delete", yes, primary=True, danger=True)]))
+        confirm_delete_finding(self.app, self.visit_id, f, on_deleted=deleted)
