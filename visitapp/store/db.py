@@ -126,5 +126,11 @@ class Database:
         return row[0], clock
 
 
+def ms_to_iso(ms: int) -> str:
+    """Milliseconds since the epoch as UTC ISO 8601, the form every stored time takes."""
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z")
+
+
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -16,13 +16,12 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from visitapp.domain import hlc as hlc_mod
 from visitapp.domain.ids import new_id
 from visitapp.store import sync_state
-from visitapp.store.db import Database
+from visitapp.store.db import Database, ms_to_iso
 
 Json = str  # a JSON document as text
 
@@ -62,11 +61,6 @@ class OpRecord:
 
 OP_COLUMNS = ("op_id", "visit_id", "device_id", "seq", "hlc", "entity", "entity_id", "field",
               "value", "prev_op_id", "author", "confirmed")
-
-
-def ms_to_iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z")
 
 
 # --- how entities map onto the state tables --------------------------------------------

@@ -26,12 +26,12 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Field, SQLModel
 
 from visitapp.domain import hlc as hlc_mod
+from visitapp.store.db import ms_to_iso, utc_now
 
 RESOLUTION_ENTITY = "resolution"
 RESOLUTION_FIELD = "resolved"
@@ -83,10 +83,6 @@ class ForkedField(SQLModel, table=True):
     entity_id: str = Field(primary_key=True)
     field: str = Field(primary_key=True)
     stale: int = 0  # 1: conflicts not yet worked out (fields merged before this version)
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # --- sync state ------------------------------------------------------------------------
@@ -270,9 +266,7 @@ def _made(op_id: str, hlc: int, value: str, author: str | None) -> dict[str, Any
 
 
 def _iso(hlc: int) -> str:
-    ms = hlc_mod.wall_ms(hlc)
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(
-        timespec="milliseconds").replace("+00:00", "Z")
+    return ms_to_iso(hlc_mod.wall_ms(hlc))
 
 
 def _area_and_item(entity: str, entity_id: str) -> tuple[str | None, str | None]:
