@@ -8,6 +8,7 @@ import pytest
 
 from visitapp.domain.forms import AnswerType
 from visitapp.services.app import Services
+from visitapp.services.demo import EXAMPLE_DATE
 from visitapp.services.walkthrough import TabletPrefs, ensure_demo_visit
 from visitapp.ui import viewmodels as vm
 
@@ -114,7 +115,7 @@ def test_tablet_prefs__remember_who_i_am_per_visit(tmp_path: Path) -> None:
 
 
 def test_ensure_demo_visit__only_on_first_run(services: Services) -> None:
-    first = ensure_demo_visit(services)
+    first = ensure_demo_visit(services, EXAMPLE_DATE)
     assert first is not None
-    assert ensure_demo_visit(services) is None
+    assert ensure_demo_visit(services, EXAMPLE_DATE) is None
     assert len(services.visits.list_visits()) == 1

@@ -12,17 +12,19 @@ import json
 import os
 import tempfile
 import threading
+from datetime import date
 from pathlib import Path
 
 from visitapp.services.app import Services
 from visitapp.services.demo import create_demo_visit
 
 
-def ensure_demo_visit(services: Services) -> str | None:
-    """On first run (no visit on this tablet yet) create the demo visit; return its id."""
+def ensure_demo_visit(services: Services, on: date) -> str | None:
+    """On first run (no visit on this tablet yet) create the demo visit, dated `on`;
+    return its id."""
     if services.visits.list_visits():
         return None
-    return create_demo_visit(services)
+    return create_demo_visit(services, on)
 
 
 class TabletPrefs:

@@ -13,12 +13,13 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import flet as ft
 
+from visitapp.domain.timefmt import london_clock
 from visitapp.errors import PatientDataWarning, StoreError, UserError
 from visitapp.services.app import Services, open_services
 from visitapp.services.sync import BackgroundSync, SyncStatus
@@ -265,7 +266,7 @@ class App:
         ft.context.mark_update_called()
 
     def mark_saved(self, what: str = "answer") -> None:
-        self.saved_text = vm.saved_text(datetime.now().strftime("%H:%M:%S"), what)
+        self.saved_text = vm.saved_text(london_clock(fmt="%H:%M:%S"), what)
         self._refresh_status()
         self._ask_for_sync()
 
@@ -362,11 +363,12 @@ def web_mode(web: bool, environ: Mapping[str, str], platform: str) -> bool:
     return web or headless
 
 
-def launch(db_path: Path, web: bool, port: int) -> None:
+def launch(db_path: Path, web: bool, port: int, demo_date: date) -> None:
     """Open the visit database and run the app: a browser app on 127.0.0.1 when asked
-    (or when there is no display), a desktop window otherwise."""
+    (or when there is no display), a desktop window otherwise. A first run creates the
+    demo visit dated `demo_date`."""
     services = open_services(db_path)
-    created = ensure_demo_visit(services)
+    created = ensure_demo_visit(services, demo_date)
     prefs = TabletPrefs(db_path)
     if created:
         team = services.visits.load(created).team

@@ -352,11 +352,11 @@ class FeedbackScreen:
             self.app.problem(err)
             self.app.page.update()
             return
-        from datetime import datetime
+        from visitapp.domain.timefmt import london_clock
 
         name = vm.pdf_file_name(self.state.system or self.state.title, self.state.date)
         self.pdf = CreatedPdf(data=data, sha256=hashlib.sha256(data).hexdigest(),
-                              summary=summary, at=datetime.now().strftime("%H:%M"),
+                              summary=summary, at=london_clock(),
                               signature=signature, file_name=name)
         self.signature = signature
         self.busy = False

@@ -3,12 +3,12 @@ which areas to walk (an area kind can repeat, each with its own label: two wards
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import flet as ft
 
 from visitapp.domain.forms import AREA_KINDS
+from visitapp.domain.timefmt import london_today
 from visitapp.domain.visit import TeamMember
 from visitapp.errors import UserError
 from visitapp.ui import viewmodels as vm
@@ -28,7 +28,7 @@ class NewVisitScreen:
         self.trust, trust_c = _field("new-trust", "Trust")
         self.site, site_c = _field("new-site", "Site")
         self.date, date_c = _field("new-date", "Date of the visit (YYYY-MM-DD)",
-                                   date.today().isoformat(), width=300)
+                                   london_today().isoformat(), width=300)
         self.visit_type = "diagnostic"
         self.type_group = ChoiceGroup("new-type", vm.VISIT_TYPE_CHOICES, self.visit_type,
                                       self._pick_type, label="Visit type")
