@@ -19,7 +19,7 @@ from visitapp.services.walkthrough import TabletPrefs, pending_by_visit
 from visitapp.store import oplog
 from visitapp.ui import viewmodels as vm
 from visitapp.ui.main import App, StatusBar, SyncHub
-from visitapp.ui.screens import build_screen
+from visitapp.ui.routes import build_screen
 
 
 def find(control: Any, ident: str) -> Any:

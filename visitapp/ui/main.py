@@ -2,14 +2,13 @@
 
 `launch()` opens the services once and hands them to every session; each browser tab (or
 the desktop window) gets its own `App`, which owns navigation. Screens live in
-`visitapp.ui.screens`, one module each; they call the services and never touch SQL.
+`visitapp.ui.screens`, one module each, picked by `visitapp.ui.routes`; they call the services and never touch SQL.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import re
 import sys
 import threading
 from collections.abc import Callable, Mapping
@@ -23,34 +22,10 @@ from visitapp.errors import PatientDataWarning, StoreError, UserError
 from visitapp.services.app import Services, open_services
 from visitapp.services.sync import BackgroundSync, SyncStatus
 from visitapp.services.walkthrough import TabletPrefs, ensure_demo_visit
+from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
+from visitapp.ui.routes import build_screen, stack_for
 from visitapp.ui.widgets import SMALL, app_theme, sem
-
-ROUTES = [
-    ("visits", re.compile(r"^/$")),
-    ("new", re.compile(r"^/new$")),
-    ("overview", re.compile(r"^/visit/(?P<vid>[^/]+)$")),
-    ("area", re.compile(r"^/visit/(?P<vid>[^/]+)/area/(?P<key>[^/]+)$")),
-    ("findings", re.compile(r"^/visit/(?P<vid>[^/]+)/findings$")),
-    ("photos", re.compile(r"^/visit/(?P<vid>[^/]+)/photos$")),
-    ("feedback", re.compile(r"^/visit/(?P<vid>[^/]+)/feedback$")),
-    ("data", re.compile(r"^/visit/(?P<vid>[^/]+)/data$")),
-    ("later", re.compile(r"^/visit/(?P<vid>[^/]+)/later/(?P<what>[a-z_]+)$")),
-]
-
-
-def stack_for(route: str) -> list[str]:
-    """The routes under `route` in the view stack: / , then the visit, then the screen."""
-    route = route.split("?")[0].rstrip("/") or "/"
-    if route == "/":
-        return ["/"]
-    if route == "/new":
-        return ["/", "/new"]
-    m = re.match(r"^/visit/([^/]+)(/.*)?$", route)
-    if not m or not any(rx.match(route) for _, rx in ROUTES):
-        return ["/"]
-    overview = f"/visit/{m[1]}"
-    return ["/", overview] if route == overview else ["/", overview, route]
 
 
 class SyncHub:
@@ -104,11 +79,11 @@ class StatusBar(ft.Row):
     """Online or offline, the last save, and sync: changes waiting, last sync, problems."""
 
     def __init__(self, app: App) -> None:
-        self.online = ft.Text("", size=SMALL, color=vm.WHITE, weight=ft.FontWeight.W_600)
-        self.online_icon = ft.Icon(ft.Icons.WIFI, color=vm.WHITE, size=18)
-        self.saved = ft.Text("", size=SMALL, color=vm.WHITE)
-        self.pending = ft.Text("", size=SMALL, color=vm.WHITE)
-        self.sync_icon = ft.Icon(ft.Icons.CLOUD_OFF, color=vm.WHITE, size=18)
+        self.online = ft.Text("", size=SMALL, color=theme.WHITE, weight=ft.FontWeight.W_600)
+        self.online_icon = ft.Icon(ft.Icons.WIFI, color=theme.WHITE, size=18)
+        self.saved = ft.Text("", size=SMALL, color=theme.WHITE)
+        self.pending = ft.Text("", size=SMALL, color=theme.WHITE)
+        self.sync_icon = ft.Icon(ft.Icons.CLOUD_OFF, color=theme.WHITE, size=18)
         self.pending_box = sem("status-pending", ft.Row([self.sync_icon, self.pending],
                                                         spacing=4, tight=True))
         super().__init__(spacing=14, controls=[
@@ -167,7 +142,7 @@ class App:
         page.title = "Peer visit"
         page.theme_mode = ft.ThemeMode.LIGHT
         page.theme = app_theme()
-        page.bgcolor = vm.NHS_GREY_BG
+        page.bgcolor = theme.NHS_GREY_BG
         page.on_route_change = self._route_changed
         page.on_view_pop = self._view_popped
         # A closed tab or a dropped connection: save whatever was still being typed.
@@ -319,8 +294,6 @@ class App:
 
     def show(self, route: str) -> None:
         """Put the view stack for `route` on the page, reusing screens still in it."""
-        from visitapp.ui.screens import build_screen
-
         self.leave_current()
         stack = stack_for(route)
         route = stack[-1]

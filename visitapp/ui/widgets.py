@@ -13,11 +13,9 @@ from typing import Any
 
 import flet as ft
 
+from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
-
-TOUCH = 48  # minimum touch target, px
-BODY = 16
-SMALL = 14
+from visitapp.ui.theme import BODY, SMALL, TOUCH  # noqa: F401 - re-exported to the screens
 
 
 def app_theme() -> ft.Theme:
@@ -26,19 +24,19 @@ def app_theme() -> ft.Theme:
     words = ft.TextStyle(size=BODY, weight=ft.FontWeight.W_600)
     padding = ft.Padding.symmetric(horizontal=18, vertical=12)
     return ft.Theme(
-        color_scheme_seed=vm.NHS_BLUE,
+        color_scheme_seed=theme.NHS_BLUE,
         filled_button_theme=ft.FilledButtonTheme(style=ft.ButtonStyle(
-            color={ft.ControlState.DISABLED: vm.NHS_MID_GREY, ft.ControlState.DEFAULT: vm.WHITE},
-            bgcolor={ft.ControlState.DISABLED: vm.NHS_PALE_GREY,
-                     ft.ControlState.DEFAULT: vm.NHS_BLUE},
+            color={ft.ControlState.DISABLED: theme.NHS_MID_GREY, ft.ControlState.DEFAULT: theme.WHITE},
+            bgcolor={ft.ControlState.DISABLED: theme.NHS_PALE_GREY,
+                     ft.ControlState.DEFAULT: theme.NHS_BLUE},
             shape=shape, text_style=words, padding=padding)),
         outlined_button_theme=ft.OutlinedButtonTheme(style=ft.ButtonStyle(
-            color={ft.ControlState.DISABLED: vm.NHS_MID_GREY, ft.ControlState.DEFAULT: vm.NHS_BLUE},
-            bgcolor=vm.WHITE, shape=shape, text_style=words, padding=padding,
-            side={ft.ControlState.DISABLED: ft.BorderSide(1, vm.NHS_PALE_GREY),
-                  ft.ControlState.DEFAULT: ft.BorderSide(1.5, vm.NHS_BLUE)})),
+            color={ft.ControlState.DISABLED: theme.NHS_MID_GREY, ft.ControlState.DEFAULT: theme.NHS_BLUE},
+            bgcolor=theme.WHITE, shape=shape, text_style=words, padding=padding,
+            side={ft.ControlState.DISABLED: ft.BorderSide(1, theme.NHS_PALE_GREY),
+                  ft.ControlState.DEFAULT: ft.BorderSide(1.5, theme.NHS_BLUE)})),
         text_button_theme=ft.TextButtonTheme(style=ft.ButtonStyle(
-            color=vm.NHS_BLUE, padding=ft.Padding.symmetric(horizontal=10),
+            color=theme.NHS_BLUE, padding=ft.Padding.symmetric(horizontal=10),
             text_style=ft.TextStyle(size=SMALL, weight=ft.FontWeight.W_600))),
     )
 
@@ -54,11 +52,11 @@ def wide(control: ft.Control) -> ft.Row:
 
 
 def heading(text: str, size: int = 22, ident: str | None = None) -> ft.Control:
-    t = ft.Text(text, size=size, weight=ft.FontWeight.BOLD, color=vm.NHS_DARK_BLUE)
+    t = ft.Text(text, size=size, weight=ft.FontWeight.BOLD, color=theme.NHS_DARK_BLUE)
     return sem(ident, t) if ident else t
 
 
-def body(text: str, size: int = BODY, color: str = vm.NHS_TEXT, **kw: Any) -> ft.Text:
+def body(text: str, size: int = BODY, color: str = theme.NHS_TEXT, **kw: Any) -> ft.Text:
     return ft.Text(text, size=size, color=color, **kw)
 
 
@@ -70,9 +68,9 @@ def button(ident: str, text: str, on_click: Callable[..., Any] | None = None, *,
     # button costs serialisation time on every screen that shows many of them.
     style = None
     if danger:
-        style = ft.ButtonStyle(color=vm.WHITE if primary else vm.NHS_RED,
-                               bgcolor=vm.NHS_RED if primary else vm.WHITE,
-                               side=None if primary else ft.BorderSide(1.5, vm.NHS_RED))
+        style = ft.ButtonStyle(color=theme.WHITE if primary else theme.NHS_RED,
+                               bgcolor=theme.NHS_RED if primary else theme.WHITE,
+                               side=None if primary else ft.BorderSide(1.5, theme.NHS_RED))
     cls = ft.FilledButton if primary else ft.OutlinedButton
     ctl: ft.Control = cls(content=text, icon=icon, on_click=on_click, style=style,
                           height=TOUCH, tooltip=tooltip)
@@ -123,10 +121,10 @@ class ChoiceGroup(ft.Semantics):
             choice, box, icon, text = tile.data
             on = v in chosen
             tile.selected = on
-            box.bgcolor = choice.colour if on else vm.WHITE
-            box.border = ft.Border.all(2, choice.colour if on else vm.NHS_MID_GREY)
-            text.color = choice.on_colour if on else vm.NHS_TEXT
-            coloured = choice.colour != vm.NHS_BLUE
+            box.bgcolor = choice.colour if on else theme.WHITE
+            box.border = ft.Border.all(2, choice.colour if on else theme.NHS_MID_GREY)
+            text.color = choice.on_colour if on else theme.NHS_TEXT
+            coloured = choice.colour != theme.NHS_BLUE
             icon.icon = ft.Icons.CHECK_CIRCLE if on else ft.Icons.CIRCLE
             icon.color = choice.on_colour if on else choice.colour
             icon.visible = on or coloured
@@ -215,14 +213,14 @@ class PrivacyWarning(ft.Container):
     """The inline warning shown when text looks like patient data."""
 
     def __init__(self, ident: str, on_confirm: Callable[[], None]) -> None:
-        self.message = ft.Text("", size=SMALL, color=vm.NHS_TEXT)
+        self.message = ft.Text("", size=SMALL, color=theme.NHS_TEXT)
         super().__init__(
             visible=False, bgcolor="#FFF4D6", padding=12, border_radius=6,
-            border=ft.Border.all(2, vm.NHS_WARM_YELLOW),
+            border=ft.Border.all(2, theme.NHS_WARM_YELLOW),
             content=ft.Column(spacing=8, controls=[
-                ft.Row([ft.Icon(ft.Icons.WARNING_AMBER, color=vm.NHS_TEXT),
+                ft.Row([ft.Icon(ft.Icons.WARNING_AMBER, color=theme.NHS_TEXT),
                         ft.Text("Possible patient data", weight=ft.FontWeight.BOLD,
-                                size=BODY, color=vm.NHS_TEXT)]),
+                                size=BODY, color=theme.NHS_TEXT)]),
                 sem(f"{ident}-message", self.message),
                 button(f"{ident}-confirm", "It is not patient data: save it",
                        lambda e: on_confirm(), icon=ft.Icons.CHECK),
@@ -234,3 +232,17 @@ class PrivacyWarning(ft.Container):
 
     def hide(self) -> None:
         self.visible = False
+
+
+def rag_badge(worst: str | None, ident: str | None = None) -> ft.Control:
+    choice = vm.RAG_BY_VALUE.get(worst or "")
+    if choice is None:
+        box = ft.Container(ft.Text("Not rated yet", size=SMALL, color=theme.NHS_TEXT),
+                           padding=ft.Padding.symmetric(horizontal=10, vertical=4),
+                           border=ft.Border.all(1, theme.NHS_MID_GREY), border_radius=12)
+    else:
+        box = ft.Container(ft.Text(f"Worst rating: {choice.label}", size=SMALL,
+                                   color=choice.on_colour, weight=ft.FontWeight.BOLD),
+                           bgcolor=choice.colour, border_radius=12,
+                           padding=ft.Padding.symmetric(horizontal=10, vertical=4))
+    return sem(ident, box) if ident else box

@@ -16,9 +16,9 @@ import flet as ft
 from visitapp.domain.forms import AnswerType, Item, Section
 from visitapp.domain.visit import AnswerState, AreaState
 from visitapp.errors import PatientDataWarning, StoreError, UserError
+from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
-from visitapp.ui.screens.common import appbar, view
-from visitapp.ui.screens.overview import rag_badge
+from visitapp.ui.layout import appbar, view
 from visitapp.ui.widgets import (
     BODY,
     SMALL,
@@ -27,6 +27,7 @@ from visitapp.ui.widgets import (
     PrivacyWarning,
     SavingField,
     button,
+    rag_badge,
     sem,
     wide,
 )
@@ -55,11 +56,11 @@ class ItemRow:
         self.required = ft.Text("", size=SMALL, weight=ft.FontWeight.BOLD)
         self.required_icon = ft.Icon(ft.Icons.ERROR_OUTLINE, size=18)
         # Semantics needs visible content, so visibility is switched on the wrappers.
-        self.error = ft.Text("", size=SMALL, color=vm.NHS_RED)
+        self.error = ft.Text("", size=SMALL, color=theme.NHS_RED)
         self.error_box = sem(f"error-{iid}", self.error, visible=False)
-        self.shown = ft.Text("", size=SMALL, color=vm.NHS_MID_GREY)
+        self.shown = ft.Text("", size=SMALL, color=theme.NHS_MID_GREY)
         self.shown_box = sem(f"shown-{iid}", self.shown, visible=False)
-        self.flags = ft.Text("", size=SMALL, color=vm.NHS_DARK_BLUE)
+        self.flags = ft.Text("", size=SMALL, color=theme.NHS_DARK_BLUE)
         self.field: SavingField | None = None
         self.choices: ChoiceGroup | None = None
         if vm.choices_for(item):
@@ -96,20 +97,20 @@ class ItemRow:
         ])
         # Only what the item needs is built: every control costs time on each area open.
         parts: list[ft.Control] = [
-            ft.Text(item.prompt, size=17, weight=ft.FontWeight.W_600, color=vm.NHS_TEXT)]
+            ft.Text(item.prompt, size=17, weight=ft.FontWeight.W_600, color=theme.NHS_TEXT)]
         if item.required:
             parts.append(ft.Row([self.required_icon, sem(f"req-{iid}", self.required)],
                                 spacing=4))
         if item.type is AnswerType.MULTI_CHOICE:
-            parts.append(ft.Text("Choose any that apply", size=SMALL, color=vm.NHS_MID_GREY))
+            parts.append(ft.Text("Choose any that apply", size=SMALL, color=theme.NHS_MID_GREY))
         parts.append(control)
         if self.field is not None:
             parts += [self.shown_box, self.error_box]
         parts += [self.extra, actions]
         self.control = sem(f"item-{iid}", ft.Container(
-            bgcolor=vm.WHITE, border_radius=8,
+            bgcolor=theme.WHITE, border_radius=8,
             padding=ft.Padding(left=16, top=12, right=12, bottom=4),
-            margin=ft.Margin.only(bottom=10), border=ft.Border.all(1, vm.NHS_PALE_GREY),
+            margin=ft.Margin.only(bottom=10), border=ft.Border.all(1, theme.NHS_PALE_GREY),
             content=ft.Column(spacing=8, controls=parts)))
         if answer.note:
             self._open_note(None)
@@ -127,7 +128,7 @@ class ItemRow:
         answered = value is not None
         if self.item.required:
             self.required.value = ("Required" if answered else "Required: not answered yet")
-            self.required.color = vm.NHS_MID_GREY if answered else vm.NHS_RED
+            self.required.color = theme.NHS_MID_GREY if answered else theme.NHS_RED
             self.required_icon.color = self.required.color
             self.required_icon.icon = (ft.Icons.CHECK_CIRCLE_OUTLINE if answered
                                        else ft.Icons.ERROR_OUTLINE)
@@ -161,13 +162,13 @@ class ItemRow:
     def _toggle_guidance(self, e: Any) -> None:
         if self.guidance is None:
             item = self.item
-            lines = [ft.Text(item.guidance, size=BODY, color=vm.NHS_TEXT)]
+            lines = [ft.Text(item.guidance, size=BODY, color=theme.NHS_TEXT)]
             if item.standard:
                 lines.append(ft.Text(f"Standard: {item.standard}", size=BODY,
-                                     weight=ft.FontWeight.W_600, color=vm.NHS_DARK_BLUE))
+                                     weight=ft.FontWeight.W_600, color=theme.NHS_DARK_BLUE))
             if item.source:
                 lines.append(ft.Text(f"Source: {item.source}", size=SMALL, italic=True,
-                                     color=vm.NHS_TEXT))
+                                     color=theme.NHS_TEXT))
             self.guidance = sem(f"guidance-{item.id}", ft.Container(
                 ft.Column(lines, spacing=6), bgcolor="#E8F1FA", padding=12, border_radius=6))
             self.extra.controls.insert(0, self.guidance)
@@ -232,7 +233,7 @@ class ItemRow:
         self.flags.value = text
 
     def _flag(self, kind: str) -> None:
-        from visitapp.ui.screens.findings import FindingDialog
+        from visitapp.ui.dialogs import FindingDialog
 
         s = self.screen
         answer = s.area.answers.get(self.item.id, AnswerState())
@@ -242,7 +243,7 @@ class ItemRow:
                       item_ids=[self.item.id]).open()
 
     def _photo(self, e: Any) -> None:
-        from visitapp.ui.screens.photos import attach_photo_flow
+        from visitapp.ui.dialogs import attach_photo_flow
 
         s = self.screen
         s.app.page.run_task(attach_photo_flow, s.app, s.visit_id, s.key, self.item.id,
@@ -320,7 +321,7 @@ class ChecklistScreen:
         h = self.headings.get(title)
         if h is None:
             h = self.headings[title] = ft.Container(
-                ft.Text(title, size=19, weight=ft.FontWeight.BOLD, color=vm.NHS_DARK_BLUE),
+                ft.Text(title, size=19, weight=ft.FontWeight.BOLD, color=theme.NHS_DARK_BLUE),
                 padding=ft.Padding(left=4, top=10, right=4, bottom=8))
         return h
 

@@ -11,8 +11,9 @@ import flet as ft
 from visitapp.domain.forms import AREA_KINDS
 from visitapp.domain.visit import TeamMember
 from visitapp.errors import UserError
+from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
-from visitapp.ui.screens.common import appbar, card, view
+from visitapp.ui.layout import appbar, card, view
 from visitapp.ui.widgets import BODY, ChoiceGroup, button, heading, sem, wide
 
 
@@ -38,7 +39,7 @@ class NewVisitScreen:
         self.i_am_box = ft.Container()
         self.areas: list[tuple[str, ft.TextField, ft.Control]] = []
         self.area_col = ft.Column(spacing=8)
-        self.error = ft.Text("", color=vm.NHS_RED, size=BODY, visible=False)
+        self.error = ft.Text("", color=theme.NHS_RED, size=BODY, visible=False)
         self._n = 0
         add_area = ft.Row(wrap=True, spacing=8, run_spacing=8, controls=[
             button(f"add-area-{k}", label, lambda e, k=k: self._add_area(k), icon=ft.Icons.ADD)
@@ -91,7 +92,7 @@ class NewVisitScreen:
         choices = [vm.Choice(str(i), name) for i, name in enumerate(self._names()) if name]
         if not choices:
             self.i_am_box.content = ft.Text("Type the team members' names first.", size=BODY,
-                                            color=vm.NHS_MID_GREY)
+                                            color=theme.NHS_MID_GREY)
             return
         chosen = str(self.i_am) if self.i_am is not None else None
         self.i_am_box.content = ChoiceGroup("i-am", choices, chosen, self._pick_i_am,
