@@ -9,6 +9,7 @@ import pytest
 from visitapp.domain.forms import AnswerType
 from visitapp.services.app import Services
 from visitapp.services.walkthrough import TabletPrefs, ensure_demo_visit
+from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
 
 
@@ -23,7 +24,7 @@ def test_every_answer_type__has_a_control(services: Services) -> None:
 def test_rag_choices__say_the_word_and_carry_nhs_colours() -> None:
     assert [(c.value, c.label, c.colour) for c in vm.RAG_CHOICES] == [
         ("red", "Red", "#D5281B"), ("amber", "Amber", "#FFB81C"), ("green", "Green", "#007F3B")]
-    assert vm.RAG_BY_VALUE["amber"].on_colour == vm.NHS_TEXT  # dark text on amber
+    assert vm.RAG_BY_VALUE["amber"].on_colour == theme.NHS_TEXT  # dark text on amber
 
 
 def test_toggle_multi__adds_and_removes() -> None:
