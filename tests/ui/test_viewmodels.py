@@ -119,3 +119,15 @@ def test_ensure_demo_visit__only_on_first_run(services: Services) -> None:
     assert first is not None
     assert ensure_demo_visit(services) is None
     assert len(services.visits.list_visits()) == 1
+
+
+def test_answer_controls__every_answer_type_has_exactly_one_control() -> None:
+    from visitapp.domain.forms import AnswerType
+    from visitapp.ui.answer_controls import ANSWER_CONTROLS
+
+    assert set(ANSWER_CONTROLS) == set(AnswerType)
+    for kind, control in ANSWER_CONTROLS.items():
+        # a choice type has choices to offer; an entry type has words for its field
+        assert control.choices == (kind not in vm.ENTRY_TYPES), kind
+        if not control.choices:
+            assert kind in vm.ENTRY_HINTS and kind in vm.ANSWER_TYPE_WORDS

@@ -259,6 +259,24 @@ class App:
     def toast(self, message: str) -> None:
         self.page.show_dialog(ft.SnackBar(ft.Text(message, size=16), duration=4000))
 
+    UNDO_FOR_MS = 6000  # long enough to read the message and reach the button
+
+    def offer_undo(self, message: str, undo: Callable[[], None]) -> None:
+        """A snackbar with "Undo" for a few seconds; undoing is a new write (an op)."""
+        done = False
+
+        def once(e: Any) -> None:
+            # the action and the snackbar may both report the tap: undo it once
+            nonlocal done
+            if not done:
+                done = True
+                undo()
+
+        self.page.show_dialog(ft.SnackBar(
+            ft.Text(message, size=16), duration=self.UNDO_FOR_MS, persist=False,
+            on_action=once, action=ft.SnackBarAction(
+                label="Undo", text_color=theme.NHS_WARM_YELLOW, on_click=once)))
+
     def problem(self, err: Exception) -> None:
         """A user's mistake or a refused value, in words, without losing the screen."""
         if isinstance(err, PatientDataWarning | UserError):

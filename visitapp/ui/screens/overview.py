@@ -23,6 +23,7 @@ class OverviewScreen:
         self.state = app.services.visits.load(visit_id)  # NotFound -> back to the list
         self.header = ft.Column(spacing=4)
         self.i_am_box = ft.Container()
+        self.continue_box = ft.Container()
         self.cards = ft.ResponsiveRow(spacing=12, run_spacing=12)
         self.entries = ft.Row(wrap=True, spacing=10, run_spacing=10, controls=[
             button("open-findings", "Findings", lambda e: app.go(f"{self.route}/findings"),
@@ -44,6 +45,7 @@ class OverviewScreen:
                            controls=[
                                card(ft.Column(spacing=10, controls=[
                                    self.header, self.i_am_box])),
+                               self.continue_box,
                                self.entries,
                                self.conflicts.control,
                                ft.Row([heading("Areas", 20),
@@ -84,6 +86,11 @@ class OverviewScreen:
                 ChoiceGroup("i-am", choices, chosen, self._pick_i_am, label="I am")])
         else:
             self.i_am_box.content = None
+        resume = vm.continue_at(s, self.app.prefs.last_position(self.visit_id))
+        self.continue_box.content = button(
+            "continue", resume.label, lambda e: self.app.go(resume.route(self.visit_id)),
+            icon=ft.Icons.PLAY_ARROW, primary=True) if resume else None
+        self.continue_box.visible = resume is not None
         self.cards.controls = [self._card(c) for c in vm.area_cards(s)]
         self.conflicts.fill(s)
 

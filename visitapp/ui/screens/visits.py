@@ -80,6 +80,13 @@ class VisitsScreen:
             controls.append(ft.Semantics(
                 identifier=f"visit-{row['id']}", button=True, container=True,
                 label=f"Open visit: {state.title}, {state.date}", content=body))
+            resume = vm.continue_at(state, self.app.prefs.last_position(row["id"]))
+            if resume is not None:
+                controls.append(ft.Row([button(
+                    f"continue-{row['id']}", resume.label,
+                    lambda e, r=resume.route(row["id"]): self.app.go(r),
+                    icon=ft.Icons.PLAY_ARROW, primary=True)],
+                    alignment=ft.MainAxisAlignment.END))
         if not controls:
             controls.append(ft.Text("No visits on this tablet yet. Start a new visit.",
                                     size=BODY))

@@ -11,6 +11,8 @@ from visitapp.ui.viewmodels.checklist import (
     ANSWER_TYPE_WORDS,
     ENTRY_HINTS,
     ENTRY_TYPES,
+    ChecklistViewModel,
+    UndoStep,
     checklist_entries,
     choices_for,
     default_pathway,
@@ -18,6 +20,7 @@ from visitapp.ui.viewmodels.checklist import (
     entry_text,
     flag_text,
     is_multi,
+    item_markers,
     linked_findings,
     neighbours,
     shown_value,
@@ -40,6 +43,7 @@ from visitapp.ui.viewmodels.common import (
     privacy_warning_text,
     rag_word,
     saved_text,
+    user_words,
     visit_type_label,
 )
 from visitapp.ui.viewmodels.conflicts import (
@@ -76,10 +80,12 @@ from visitapp.ui.viewmodels.findings import (
 )
 from visitapp.ui.viewmodels.overview import (
     AreaCard,
+    ContinueAt,
     area_card,
     area_cards,
     area_choices,
     area_kind_choices,
+    continue_at,
 )
 from visitapp.ui.viewmodels.status import (
     sync_status_label,
@@ -89,6 +95,12 @@ from visitapp.ui.viewmodels.status import (
 )
 
 __all__ = [
+    "ContinueAt",
+    "continue_at",
+    "item_markers",
+    "user_words",
+    "ChecklistViewModel",
+    "UndoStep",
     "day_month",
     "figure_text",
     "ANSWER_TYPE_WORDS",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -90,6 +91,17 @@ def saved_text(at_hhmmss: str, what: str) -> str:
 PRIVACY_REMINDER = (
     "No patients, whiteboards with names, or screens may appear in a photo. "
     "Photos stay on this tablet until sync.")
+
+
+_INTERNAL_PREFIX = re.compile(r"^(?:item|area|finding|attachment|visit) [\w.:/-]+: ")
+
+
+def user_words(err: Exception | str) -> str:
+    """An error for the person on the ward: the message without the internal id in front
+    ("item ed.patients_in_majors: expected a whole number" -> "Expected a whole number").
+    The CLI keeps the id: there it tells a user which line of a file to fix."""
+    text = _INTERNAL_PREFIX.sub("", str(err).strip())
+    return text[:1].upper() + text[1:]
 
 
 def privacy_warning_text(reasons: Iterable[str]) -> str:

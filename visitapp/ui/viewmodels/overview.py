@@ -81,3 +81,29 @@ def area_choices(state: VisitState) -> list[Choice]:
 
 def area_kind_choices() -> list[Choice]:
     return [Choice(k, v) for k, v in AREA_KINDS.items()]
+
+
+@dataclass(frozen=True)
+class ContinueAt:
+    """Where to continue a visit on this tablet: the item last touched."""
+
+    area_key: str
+    item_id: str
+    label: str
+
+    def route(self, visit_id: str) -> str:
+        return f"/visit/{visit_id}/area/{self.area_key}"
+
+
+def continue_at(state: VisitState, position: tuple[str, str] | None) -> ContinueAt | None:
+    """'Continue: Emergency Department, item 19' for the item last touched, if it and its
+    area are still in the visit (an item hidden by show_if since counts from the top)."""
+    if position is None:
+        return None
+    area = state.area(position[0])
+    if area is None or area.form.item(position[1]) is None:
+        return None
+    visible = [i.id for i in area.visible_items()]
+    where = (f", item {visible.index(position[1]) + 1} of {len(visible)}"
+             if position[1] in visible else "")
+    return ContinueAt(area.key, position[1], f"Continue: {area.label}{where}")
