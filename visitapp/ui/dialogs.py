@@ -84,7 +84,7 @@ class FindingDialog:
             self.horizon, wide(sem("finding-owner", self.owner))])
         self.links = ft.Text(vm.finding_links(state, FindingState(
             id="", kind=kind, text=text, area_key=area_key, item_ids=list(item_ids))),
-            size=SMALL, color=theme.NHS_MID_GREY)
+            size=SMALL, color=theme.NHS_SECONDARY_TEXT)
         self.warning = PrivacyWarning("finding-warn", lambda: self._save(confirmed=True))
         self.error = ft.Text("", color=theme.NHS_RED, size=BODY, visible=False)
         self._show_recommendation()
@@ -149,7 +149,7 @@ class FindingDialog:
 
 def confirm_delete_finding(app: Any, visit_id: str, finding: FindingState,
                            on_deleted: Callable[[], None]) -> None:
-    """Ask before deleting a finding (the deletion is an op: it syncs like any change)."""
+    """Ask before deleting a finding, then offer Undo (both are ops: they sync)."""
     def yes(e: ft.ControlEvent) -> None:
         app.page.pop_dialog()
         try:
@@ -158,11 +158,24 @@ def confirm_delete_finding(app: Any, visit_id: str, finding: FindingState,
         except UserError as err:
             app.problem(err)
             return
+        app.mark_saved("deletion")
+        on_deleted()
+        app.page.update()
+        app.offer_undo("Finding deleted", undo)
+
+    def undo() -> None:
+        try:
+            app.services.visits.restore_finding(visit_id, finding.id,
+                                                author=app.author(visit_id))
+        except UserError as err:
+            app.problem(err)
+            return
+        app.mark_saved("finding")
         on_deleted()
         app.page.update()
 
     app.page.show_dialog(ft.AlertDialog(
-        modal=True, title=ft.Text("Delete this finding?"),
+        modal=True, title=ft.Text("Delete this finding?"), semantics_label="Delete this finding?",
         content=ft.Text(finding.text, size=BODY),
         actions=[button("delete-cancel", "Keep it", lambda e: app.page.pop_dialog()),
                  button("delete-confirm", "Delete", yes, primary=True, danger=True)]))

@@ -10,15 +10,21 @@ import flet as ft
 from visitapp.ui import theme
 
 
-def appbar(app: Any, title: str, subtitle: str | None = None) -> ft.AppBar:
+def appbar(app: Any, title: str, subtitle: str | None = None, back: bool = True) -> ft.AppBar:
     title_ctl: ft.Control = ft.Text(title, size=20, weight=ft.FontWeight.BOLD, color=theme.WHITE,
                                     overflow=ft.TextOverflow.ELLIPSIS)
     if subtitle:
         title_ctl = ft.Column(spacing=0, tight=True, controls=[
             title_ctl, ft.Text(subtitle, size=13, color=theme.WHITE,
                                overflow=ft.TextOverflow.ELLIPSIS)])
+    # Our own back arrow: Flutter's implied one is a 40 px target (WCAG 2.5.8 asks 24,
+    # the NHS look and feel 48).
+    leading = ft.IconButton(ft.Icons.ARROW_BACK, icon_color=theme.WHITE, tooltip="Back",
+                            width=theme.TOUCH, height=theme.TOUCH,
+                            on_click=lambda e: app.back()) if back else None
     return ft.AppBar(title=title_ctl, bgcolor=theme.NHS_BLUE, color=theme.WHITE,
-                     toolbar_height=64, actions=[app.status_bar()])
+                     toolbar_height=64, actions=[app.status_bar()], leading=leading,
+                     leading_width=64 if back else None, automatically_imply_leading=False)
 
 
 def view(route: str, bar: ft.AppBar, controls: list[ft.Control], **kw: Any) -> ft.View:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from visitapp.services.walkthrough import TabletPrefs, ensure_demo_visit
 from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
 from visitapp.ui.routes import build_screen, stack_for
+from visitapp.ui.web_index import write_web_assets
 from visitapp.ui.widgets import SMALL, app_theme, sem
 
 
@@ -101,7 +104,7 @@ class StatusBar(ft.Row):
         status = app.sync_status
         self.pending.value = vm.sync_status_short(status)
         self.pending_box.label = vm.sync_status_label(status)
-        self.sync_icon.icon = (ft.Icons.CLOUD_OFF if not status.enrolled else
+        self.sync_icon.icon = (ft.Icons.TABLET_ANDROID if not status.enrolled else
                                ft.Icons.SYNC_PROBLEM if status.last_error or status.clock_warning
                                else ft.Icons.CLOUD_DONE if not status.pending
                                else ft.Icons.CLOUD_UPLOAD)
@@ -120,8 +123,12 @@ class App:
     SYNC_AFTER_SAVE_S = 2.0  # a burst of taps asks for one sync, a moment after the last
 
     def __init__(self, page: ft.Page, services: Services, prefs: TabletPrefs,
-                 sync: SyncHub | None = None) -> None:
+                 sync: SyncHub | None = None,
+                 today: Callable[[], date] | None = None) -> None:
         self.page = page
+        # The date a new visit starts on: given by `launch` (the tablet's clock in London);
+        # tests pass a fixed one.
+        self.today: Callable[[], date] = today or london_today
         self.services = services
         self.prefs = prefs
         self.sync = sync
@@ -280,9 +287,10 @@ class App:
     def problem(self, err: Exception) -> None:
         """A user's mistake or a refused value, in words, without losing the screen."""
         if isinstance(err, PatientDataWarning | UserError):
-            self.toast(str(err))
+            self.toast(vm.user_words(err))
         elif isinstance(err, StoreError):
-            self.toast(f"Not saved: {err}. Try again; if it keeps happening, restart the app.")
+            self.toast(f"Not saved: {vm.user_words(err)}. Try again; if it keeps happening, "
+                       "restart the app.")
         else:
             self.toast(f"Something went wrong: {err}")
 
@@ -300,10 +308,17 @@ class App:
             ft.context.mark_update_called()
 
     async def _view_popped(self, e: ft.ViewPopEvent) -> None:
-        stack = stack_for(self.current)
-        target = stack[-2] if len(stack) > 1 else "/"
+        target = self._parent()
         self.show(target)
         await self.page.push_route(target)
+
+    def _parent(self) -> str:
+        stack = stack_for(self.current)
+        return stack[-2] if len(stack) > 1 else "/"
+
+    def back(self) -> None:
+        """The app bar's back arrow: up one level (from an area to its visit, and so on)."""
+        self.go(self._parent())
 
     def leave_current(self) -> None:
         top = self.screens.get(self.current)
@@ -338,6 +353,13 @@ class App:
         top = screens[route]
         if hasattr(top, "after_show"):
             top.after_show()
+
+
+def london_today() -> date:
+    """Today on the tablet's clock, in London (the app's one reading of the date)."""
+    from visitapp.domain.timefmt import LONDON
+
+    return datetime.now(LONDON).date()
 
 
 def web_mode(web: bool, environ: Mapping[str, str], platform: str) -> bool:
@@ -381,7 +403,14 @@ def launch(db_path: Path, web: bool, port: int) -> None:
             sys.stderr.write(f"visitapp: open http://{host}:{port}/ in a browser "
                              "(Ctrl+C stops the app)\n")
             sys.stderr.flush()
-            ft.run(main, host=host, port=port, no_cdn=True, view=ft.AppView.WEB_BROWSER)
+            # Our index.html (zoomable, a drawn first frame) is served from a folder of
+            # its own, made fresh from the installed flet-web at each start.
+            web_assets = write_web_assets(Path(tempfile.mkdtemp(prefix="visitapp-web-")))
+            try:
+                ft.run(main, host=host, port=port, no_cdn=True, view=ft.AppView.WEB_BROWSER,
+                       assets_dir=str(web_assets))
+            finally:
+                shutil.rmtree(web_assets, ignore_errors=True)
         else:
             ft.run(main, view=ft.AppView.FLET_APP)
     finally:

@@ -26,12 +26,12 @@ def app_theme() -> ft.Theme:
     return ft.Theme(
         color_scheme_seed=theme.NHS_BLUE,
         filled_button_theme=ft.FilledButtonTheme(style=ft.ButtonStyle(
-            color={ft.ControlState.DISABLED: theme.NHS_MID_GREY, ft.ControlState.DEFAULT: theme.WHITE},
+            color={ft.ControlState.DISABLED: theme.NHS_SECONDARY_TEXT, ft.ControlState.DEFAULT: theme.WHITE},
             bgcolor={ft.ControlState.DISABLED: theme.NHS_PALE_GREY,
                      ft.ControlState.DEFAULT: theme.NHS_BLUE},
             shape=shape, text_style=words, padding=padding)),
         outlined_button_theme=ft.OutlinedButtonTheme(style=ft.ButtonStyle(
-            color={ft.ControlState.DISABLED: theme.NHS_MID_GREY, ft.ControlState.DEFAULT: theme.NHS_BLUE},
+            color={ft.ControlState.DISABLED: theme.NHS_SECONDARY_TEXT, ft.ControlState.DEFAULT: theme.NHS_BLUE},
             bgcolor=theme.WHITE, shape=shape, text_style=words, padding=padding,
             side={ft.ControlState.DISABLED: ft.BorderSide(1, theme.NHS_PALE_GREY),
                   ft.ControlState.DEFAULT: ft.BorderSide(1.5, theme.NHS_BLUE)})),

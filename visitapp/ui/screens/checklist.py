@@ -310,9 +310,10 @@ class ChecklistScreen:
                               horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self.list.controls = [col for _, col in self.sections]
         self.filter = ToggleTile("only-unanswered", "Only unanswered", self._filter)
+        self.done = ToggleTile("area-done", "Area done", self._set_done, value=area.done)
         tools = sem("checklist-tools", ft.Row(wrap=True, spacing=12, run_spacing=4, controls=[
             button("section-index", "Sections", self._section_index, icon=ft.Icons.TOC),
-            self.filter, sem("area-rag", self.rag)],
+            self.filter, self.done, sem("area-rag", self.rag)],
             vertical_alignment=ft.CrossAxisAlignment.CENTER))
         before, after = vm.neighbours(self.model.state, key)
         nav = ft.Row(spacing=12, controls=[
@@ -338,8 +339,9 @@ class ChecklistScreen:
                            button("next-required", "Next required",
                                   lambda e: self.go_next(required_only=True),
                                   icon=ft.Icons.PRIORITY_HIGH)])
+        # The name first: on a narrow (portrait) bar the end of the line is cut, not who I am.
         me = self.model.author or "I am: not set"
-        bar = appbar(app, area.label, f"{self.model.state.title} · {me}")
+        bar = appbar(app, area.label, f"{me} · {self.model.state.title}")
         self.view = view(self.route, bar, [tools, self.list, thumb, nav], spacing=8)
         self.relayout(limit=self.FIRST_SCREEN)
 
@@ -491,6 +493,16 @@ class ChecklistScreen:
         for sec, col in self.sections:
             self._fill(sec, col, visible)
         self.app.push(self.list, status=False)
+
+    def _set_done(self, done: bool) -> None:
+        try:
+            self.model.set_done(done)
+        except (UserError, StoreError) as err:
+            self.done.show(not done)
+            self.app.problem(err)
+            return
+        self.app.mark_saved("area done" if done else "area not done")
+        self.app.push(self.done)
 
     def _section_index(self, e: Any) -> None:
         page = self.app.page

@@ -178,7 +178,7 @@ class DataScreen:
                 ft.Text("One row a day: date, attendances, within_4h, emergency_admissions, "
                         "discharges and the other columns of the data contract. Bad lines "
                         "are skipped and listed; nothing about patients is in it.",
-                        size=SMALL, color=theme.NHS_MID_GREY),
+                        size=SMALL, color=theme.NHS_SECONDARY_TEXT),
                 self.import_btn, self.import_box,
                 sem("data-period", self.period)])),
             heading("Indicators", 20), self.indicators,
@@ -193,7 +193,7 @@ class DataScreen:
             card(ft.Column(spacing=10, controls=[
                 heading("Figures entered by hand", 19),
                 ft.Text("Figures that are not in the daily extract. Leave a field empty to "
-                        "clear it.", size=SMALL, color=theme.NHS_MID_GREY),
+                        "clear it.", size=SMALL, color=theme.NHS_SECONDARY_TEXT),
                 ft.ResponsiveRow(manual_rows, spacing=12, run_spacing=8)])),
         ])
         self.view = view(self.route, appbar(app, "Data deep dive", self.state.title),
@@ -253,7 +253,7 @@ class DataScreen:
                    vertical_alignment=ft.CrossAxisAlignment.CENTER),
             ft.Text(f"Standard: {standard}", size=SMALL, color=theme.NHS_TEXT),
             ft.Text(f"{i.period} · {i.source or 'source not recorded'}", size=SMALL,
-                    color=theme.NHS_MID_GREY),
+                    color=theme.NHS_SECONDARY_TEXT),
         ]))
         return ft.Semantics(identifier=f"ind-{i.id}", label=words, container=True,
                             exclude_semantics=True, content=box,
@@ -309,7 +309,7 @@ class DataScreen:
         if not blocks:
             blocks.append(sem("charts-empty", ft.Text(
                 "No charts yet: they come from the daily extract.", size=BODY,
-                color=theme.NHS_MID_GREY)))
+                color=theme.NHS_SECONDARY_TEXT)))
         self.charts.controls = blocks
 
     def _fill_comparison(self) -> None:

@@ -94,10 +94,10 @@ class FeedbackScreen:
                                  icon=ft.Icons.PICTURE_AS_PDF, primary=True)
         self.present_btn = button("mark-presented", "Mark as presented", self._present,
                                   icon=ft.Icons.CO_PRESENT)
-        self.present_hint = ft.Text("", size=SMALL, color=theme.NHS_MID_GREY)
+        self.present_hint = ft.Text("", size=SMALL, color=theme.NHS_SECONDARY_TEXT)
         self.versions = ft.Column(spacing=6)
         self.preview = ft.Column(spacing=6, controls=[
-            ft.Text("Working out the report…", size=BODY, color=theme.NHS_MID_GREY)])
+            ft.Text("Working out the report…", size=BODY, color=theme.NHS_SECONDARY_TEXT)])
         self.suggestions = ft.Column(spacing=8)
         self.groups = ft.Column(spacing=10)
 
@@ -150,7 +150,7 @@ class FeedbackScreen:
                         icon=ft.Icons.ADD)],
                 alignment=ft.MainAxisAlignment.SPACE_BETWEEN, wrap=True))
             if not findings:
-                controls.append(ft.Text("None yet.", size=BODY, color=theme.NHS_MID_GREY))
+                controls.append(ft.Text("None yet.", size=BODY, color=theme.NHS_SECONDARY_TEXT))
             for i, f in enumerate(findings):
                 controls.append(self._card(f, i, len(findings)))
         self.groups.controls = controls
@@ -172,7 +172,7 @@ class FeedbackScreen:
                 sem(f"fb-text-{f.id}", ft.Text(f"{index + 1}. {f.text}", size=BODY,
                                                color=theme.NHS_TEXT)),
                 ft.Text(vm.finding_details(f), size=SMALL, color=theme.NHS_DARK_BLUE),
-                ft.Text(vm.finding_links(self.state, f), size=SMALL, color=theme.NHS_MID_GREY),
+                ft.Text(vm.finding_links(self.state, f), size=SMALL, color=theme.NHS_SECONDARY_TEXT),
                 ft.Row(spacing=8, controls=[
                     button(f"fb-edit-{f.id}", "Edit", lambda e: self._edit(f),
                            icon=ft.Icons.EDIT),
@@ -188,10 +188,10 @@ class FeedbackScreen:
             heading(f"Suggested from the checklist ({len(drafts)})", 19, ident="fb-suggested"),
             ft.Text("Red answers as areas for improvement and green ratings as what works "
                     "well. Add the ones the team agrees with; edit them afterwards.",
-                    size=SMALL, color=theme.NHS_MID_GREY)]
+                    size=SMALL, color=theme.NHS_SECONDARY_TEXT)]
         if not drafts:
             controls.append(ft.Text("Nothing more to suggest.", size=BODY,
-                                    color=theme.NHS_MID_GREY))
+                                    color=theme.NHS_SECONDARY_TEXT))
         for n, d in enumerate(drafts):
             rag = vm.RAG_BY_VALUE[d.rag]
             controls.append(sem(f"suggest-{n}", padded(ft.Row(spacing=10, controls=[
@@ -203,7 +203,7 @@ class FeedbackScreen:
                     ft.Text(d.text, size=BODY),
                     ft.Text(f"As: {vm.finding_kind_label(d.kind)} · "
                             f"{vm.pathway_label(d.pathway)}", size=SMALL,
-                            color=theme.NHS_MID_GREY)]),
+                            color=theme.NHS_SECONDARY_TEXT)]),
                 button(f"suggest-add-{n}", "Add", lambda e, d=d: self._accept(d),
                        icon=ft.Icons.ADD),
             ]), 10)))
@@ -258,7 +258,7 @@ class FeedbackScreen:
             self._show_problem(err)
             self.preview.controls = [ft.Text(
                 "No preview until the text above is fixed or confirmed.", size=BODY,
-                color=theme.NHS_MID_GREY)]
+                color=theme.NHS_SECONDARY_TEXT)]
         except UserError as err:
             self.preview.controls = [ft.Text(f"No preview: {err}", size=BODY)]
         else:
@@ -316,7 +316,7 @@ class FeedbackScreen:
         self.presented = {r.sha256 for r in reports}
         if not reports:
             self.versions.controls = [ft.Text("Not presented yet.", size=BODY,
-                                              color=theme.NHS_MID_GREY)]
+                                              color=theme.NHS_SECONDARY_TEXT)]
             return
         rows: list[ft.Control] = []
         for n, r in enumerate(reports, start=1):

@@ -46,7 +46,7 @@ class FindingsScreen:
                 heading(f"{label} ({len(findings)})", 19, ident=f"group-{kind}"),
                 padding=ft.Padding.only(top=8)))
             if not findings:
-                controls.append(ft.Text("None yet.", size=BODY, color=theme.NHS_MID_GREY))
+                controls.append(ft.Text("None yet.", size=BODY, color=theme.NHS_SECONDARY_TEXT))
             controls.extend(self._card(f) for f in findings)
         self.list.controls = controls
 
@@ -59,7 +59,7 @@ class FindingsScreen:
         return sem(f"finding-{f.id}", card(ft.Column(spacing=6, controls=[
             ft.Text(f.text, size=BODY, color=theme.NHS_TEXT),
             ft.Text(" · ".join(details), size=SMALL, color=theme.NHS_DARK_BLUE),
-            ft.Text(vm.finding_links(self.state, f), size=SMALL, color=theme.NHS_MID_GREY),
+            ft.Text(vm.finding_links(self.state, f), size=SMALL, color=theme.NHS_SECONDARY_TEXT),
             ft.Row(spacing=8, controls=[
                 button(f"edit-{f.id}", "Edit", lambda e, f=f: self._edit(f), icon=ft.Icons.EDIT),
                 button(f"delete-{f.id}", "Delete", lambda e, f=f: self._delete(f),

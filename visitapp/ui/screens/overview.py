@@ -15,6 +15,14 @@ from visitapp.ui.layout import appbar, card, view
 from visitapp.ui.widgets import BODY, SMALL, ChoiceGroup, button, heading, rag_badge, sem, wide
 
 
+def done_badge() -> ft.Control:
+    return ft.Container(ft.Row([ft.Icon(ft.Icons.TASK_ALT, color=theme.WHITE, size=16),
+                                ft.Text("Done", size=SMALL, color=theme.WHITE,
+                                        weight=ft.FontWeight.BOLD)], spacing=4, tight=True),
+                        bgcolor=theme.NHS_GREEN, border_radius=12,
+                        padding=ft.Padding.symmetric(horizontal=10, vertical=4))
+
+
 class OverviewScreen:
     def __init__(self, app: Any, visit_id: str) -> None:
         self.app = app
@@ -109,8 +117,9 @@ class OverviewScreen:
         content = ft.Column(spacing=8, controls=[
             ft.Row([ft.Text(c.label, size=18, weight=ft.FontWeight.BOLD,
                             color=theme.NHS_DARK_BLUE, expand=True),
+                    *([done_badge()] if c.done else []),
                     ft.Icon(ft.Icons.CHEVRON_RIGHT, color=theme.NHS_BLUE)]),
-            ft.Text(c.kind_label, size=SMALL, color=theme.NHS_MID_GREY),
+            ft.Text(c.kind_label, size=SMALL, color=theme.NHS_SECONDARY_TEXT),
             ft.ProgressBar(value=fraction, color=theme.NHS_BLUE, bgcolor=theme.NHS_PALE_GREY,
                            height=8, border_radius=4),
             ft.Text(c.progress_text, size=BODY),

@@ -45,7 +45,7 @@ class PhotosScreen:
 
     def _fill(self) -> None:
         self.grid.controls = [self._tile(a) for a in self.state.attachments] or [
-            ft.Text("No photos yet.", size=BODY, color=theme.NHS_MID_GREY)]
+            ft.Text("No photos yet.", size=BODY, color=theme.NHS_SECONDARY_TEXT)]
 
     def _where(self, a: AttachmentState) -> str:
         area = self.state.area(a.area_key) if a.area_key else None
@@ -66,7 +66,7 @@ class PhotosScreen:
         return sem(f"photo-{a.id}", card(ft.Column(spacing=6, controls=[
             image,
             ft.Text(a.caption or "No caption", size=BODY),
-            ft.Text(self._where(a), size=SMALL, color=theme.NHS_MID_GREY),
+            ft.Text(self._where(a), size=SMALL, color=theme.NHS_SECONDARY_TEXT),
             button(f"photo-delete-{a.id}", "Remove", lambda e, a=a: self._delete(a),
                    icon=ft.Icons.DELETE_OUTLINE, danger=True),
         ])), col={"xs": 12, "sm": 6, "md": 4})
@@ -84,3 +84,15 @@ class PhotosScreen:
             return
         self.app.mark_saved("removal")
         self.refresh()
+        self.app.offer_undo("Photo removed", lambda: self._restore(a))
+
+    def _restore(self, a: AttachmentState) -> None:
+        try:
+            self.app.services.attachments.restore(self.visit_id, a.id,
+                                                  author=self.app.author(self.visit_id))
+        except UserError as err:
+            self.app.problem(err)
+            return
+        self.app.mark_saved("photo")
+        self.refresh()
+        self.app.page.update()

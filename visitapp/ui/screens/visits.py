@@ -25,7 +25,7 @@ class VisitsScreen:
             ft.Container(sem("sync-status", self.sync_lines), expand=True),
             self.sync_button]))
         self.sync_card.padding = ft.Padding.symmetric(horizontal=16, vertical=10)
-        self.view = view("/", appbar(app, "Peer visits on this tablet"), [
+        self.view = view("/", appbar(app, "Peer visits on this tablet", back=False), [
             self.sync_card,
             ft.Row([heading("Visits"),
                     button("new-visit", "Start a new visit", lambda e: app.go("/new"),
@@ -72,8 +72,9 @@ class VisitsScreen:
                         f"{len(state.areas)} areas · {p.answered} of {p.visible} answered",
                         size=BODY, color=theme.NHS_TEXT),
                 sem(f"visit-sync-{row['id']}", ft.Text(
-                    vm.visit_sync_text(pending.get(row["id"], 0), enrolled), size=14,
-                    color=theme.NHS_MID_GREY)),
+                    vm.visit_sync_text(pending.get(row["id"], 0), enrolled,
+                                      demo=vm.is_demo(state)), size=14,
+                    color=theme.NHS_SECONDARY_TEXT)),
             ])
             body = card(ft.Row([text, ft.Icon(ft.Icons.CHEVRON_RIGHT, color=theme.NHS_BLUE)]),
                         on_click=lambda e, vid=row["id"]: self.app.go(f"/visit/{vid}"))

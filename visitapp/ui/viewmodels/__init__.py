@@ -88,6 +88,7 @@ from visitapp.ui.viewmodels.overview import (
     continue_at,
 )
 from visitapp.ui.viewmodels.status import (
+    is_demo,
     sync_status_label,
     sync_status_lines,
     sync_status_short,
@@ -95,6 +96,7 @@ from visitapp.ui.viewmodels.status import (
 )
 
 __all__ = [
+    "is_demo",
     "ContinueAt",
     "continue_at",
     "item_markers",

@@ -303,6 +303,11 @@ class ChecklistViewModel:
         self._remember(step.item_id, step.previous)
         return step.previous
 
+    def set_done(self, done: bool) -> None:
+        """Mark the area as walked and done (an op), or not done again."""
+        self.visits.set_area_done(self.visit_id, self.key, done=done, author=self.author)
+        self.area.done = done
+
     def _remember(self, item_id: str, value: Any) -> None:
         a = self.area.answers.setdefault(item_id, AnswerState())
         a.value = value

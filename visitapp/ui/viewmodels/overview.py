@@ -28,6 +28,7 @@ class AreaCard:
     rag_counts: dict[str, int]
     findings: int
     photos: int
+    done: bool = False
 
     @property
     def rag_word(self) -> str:
@@ -56,7 +57,8 @@ class AreaCard:
     @property
     def summary(self) -> str:
         """Everything on the card in words, for the screen reader (and the tests)."""
-        return (f"{self.label}. {self.progress_text}. {self.missing_text}. "
+        done = "Done. " if self.done else ""
+        return (f"{self.label}. {done}{self.progress_text}. {self.missing_text}. "
                 f"Worst rating: {self.rag_word}. {self.findings_text}.")
 
 
@@ -68,7 +70,7 @@ def area_card(state: VisitState, area: AreaState) -> AreaCard:
         answered=progress.answered, visible=progress.visible,
         required_missing=progress.required_missing, rag_worst=rag.worst,
         rag_counts=rag.counts, findings=len(state.findings_for_area(area.key)),
-        photos=sum(1 for a in state.attachments if a.area_key == area.key))
+        photos=sum(1 for a in state.attachments if a.area_key == area.key), done=area.done)
 
 
 def area_cards(state: VisitState) -> list[AreaCard]:
