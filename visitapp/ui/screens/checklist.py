@@ -492,7 +492,7 @@ class ChecklistScreen:
         visible = self.model.shown_ids()
         for sec, col in self.sections:
             self._fill(sec, col, visible)
-        self.app.push(self.list, status=False)
+        self.app.push(self.list, self.filter, status=False)
 
     def _set_done(self, done: bool) -> None:
         try:
