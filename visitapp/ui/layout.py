@@ -19,7 +19,9 @@ def appbar(app: Any, title: str, subtitle: str | None = None, back: bool = True)
                                overflow=ft.TextOverflow.ELLIPSIS)])
     # Our own back arrow: Flutter's implied one is a 40 px target (WCAG 2.5.8 asks 24,
     # the NHS look and feel 48).
-    leading = ft.IconButton(ft.Icons.ARROW_BACK, icon_color=theme.WHITE, tooltip="Back",
+    # The icon's semantics label names the button itself ("Back"); a tooltip would name
+    # only a wrapper around it.
+    leading = ft.IconButton(ft.Icon(ft.Icons.ARROW_BACK, color=theme.WHITE, semantics_label="Back"),
                             width=theme.TOUCH, height=theme.TOUCH,
                             on_click=lambda e: app.back()) if back else None
     return ft.AppBar(title=title_ctl, bgcolor=theme.NHS_BLUE, color=theme.WHITE,

@@ -86,8 +86,9 @@ class ItemRow:
             control = ft.Column([control, self.shown_box, self.error_box], spacing=2,
                                 tight=True, expand=spec.multiline)
         self.more = sem(f"more-{iid}", ft.IconButton(
-            ft.Icons.MORE_HORIZ, icon_color=theme.NHS_BLUE, tooltip="More: guidance, note, "
-            "flag, photo", width=TOUCH, height=TOUCH, on_click=self._more))
+            ft.Icon(ft.Icons.MORE_HORIZ, color=theme.NHS_BLUE,
+                    semantics_label=f"More: guidance, note, flag or photo for {item.prompt}"),
+            width=TOUCH, height=TOUCH, on_click=self._more))
         meta: list[ft.Control] = []
         if item.required:
             meta.append(sem(f"req-{iid}", self.required))

@@ -158,8 +158,9 @@ class FeedbackScreen:
 
     def _card(self, f: FindingState, index: int, count: int) -> ft.Control:
         def arrow(ident: str, icon: Any, label: str, step: int, disabled: bool) -> ft.Control:
-            btn = ft.IconButton(icon=icon, icon_size=26, width=TOUCH, height=TOUCH,
-                                tooltip=label, disabled=disabled, icon_color=theme.NHS_BLUE,
+            btn = ft.IconButton(icon=ft.Icon(icon, size=26, color=theme.NHS_BLUE,
+                                             semantics_label=label),
+                                width=TOUCH, height=TOUCH, disabled=disabled,
                                 on_click=lambda e: self._move(f, step))
             return ft.Semantics(identifier=ident, label=label, container=True, content=btn)
 
