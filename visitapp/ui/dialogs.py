@@ -118,7 +118,7 @@ class FindingDialog:
             self.error,
         ])
         self.app.page.show_dialog(ft.AlertDialog(
-            modal=True, title=ft.Text(title, color=theme.NHS_DARK_BLUE),
+            modal=True, title=ft.Text(title, color=theme.NHS_DARK_BLUE), semantics_label=title,
             content=ft.Container(content, width=680, height=520),
             actions=[button("finding-cancel", "Cancel", lambda e: self.app.page.pop_dialog()),
                      button("finding-save", "Save finding", lambda e: self._save(),
@@ -239,6 +239,7 @@ class CaptionDialog:
         controls.append(self.error)
         self.app.page.show_dialog(ft.AlertDialog(
             modal=True, title=ft.Text("Attach photo", color=theme.NHS_DARK_BLUE),
+            semantics_label="Attach photo",
             content=ft.Container(ft.Column(controls, tight=True, spacing=10,
                                            scroll=ft.ScrollMode.AUTO), width=640),
             actions=[button("photo-cancel", "Cancel", lambda e: self.app.page.pop_dialog()),

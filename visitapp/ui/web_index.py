@@ -8,6 +8,8 @@ own; nothing in site-packages is edited).
 - A drawn first frame: the loader and the page behind the app look like the app (NHS
   blue bar, grey page, "Peer visit") rather than a white page while the first screen is on
   its way.
+- Dialogs are named: Flutter's web engine links a dialog to its label only by
+  aria-describedby, so a small script adds aria-labelledby to the same node.
 - The title and language name the app.
 
 Made from the installed flet-web at each start, so it follows Flet upgrades.
@@ -34,8 +36,20 @@ _VIEWPORT_GUARD = f"""
           if (m.getAttribute("content") !== ZOOMABLE) m.setAttribute("content", ZOOMABLE);
         }});
       }}
-      new MutationObserver(fix).observe(document.documentElement,
-        {{subtree: true, childList: true, attributes: true, attributeFilter: ["content"]}});
+      // Name each dialog (WCAG 4.1.2): Flutter's web engine gives a dialog's semantics node
+      // its role but points at the dialog's label only by aria-describedby (or not at all),
+      // so a screen reader announces an unnamed dialog. Label it by that same node.
+      function nameDialogs() {{
+        document.querySelectorAll('[role=dialog], [role=alertdialog]').forEach(function (d) {{
+          if (d.getAttribute("aria-label") || d.getAttribute("aria-labelledby")) return;
+          var by = d.getAttribute("aria-describedby");
+          var named = by ? document.getElementById(by) : d.querySelector("[aria-label]");
+          if (named && named.id) d.setAttribute("aria-labelledby", named.id);
+        }});
+      }}
+      new MutationObserver(function () {{ fix(); nameDialogs(); }}).observe(
+        document.documentElement, {{subtree: true, childList: true, attributes: true,
+                                    attributeFilter: ["content", "role", "aria-describedby"]}});
       fix();
     }})();
   </script>

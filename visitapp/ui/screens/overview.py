@@ -167,7 +167,7 @@ class OverviewScreen:
 
         self.add_kind = None
         self.app.page.show_dialog(ft.AlertDialog(
-            modal=True, title=ft.Text("Add an area"),
+            modal=True, title=ft.Text("Add an area"), semantics_label="Add an area",
             content=ft.Container(width=600, content=ft.Column(
                 tight=True, scroll=ft.ScrollMode.AUTO, spacing=12,
                 controls=[kinds, wide(sem("new-area-label", label)), error])),
