@@ -63,8 +63,9 @@ def line_chart(title: str, points: list[tuple[str, float | None]], unit: str = "
     for i, (label, v) in enumerate(shown):
         parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="4" fill="{NHS_BLUE}"/>')
         if i % step == 0 or i == len(shown) - 1:
+            anchor = "end" if i == len(shown) - 1 and len(shown) > 1 else "middle"
             parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - 12}" font-size="12" '
-                         f'text-anchor="middle" fill="#212b32">{escape(label)}</text>')
+                         f'text-anchor="{anchor}" fill="#212b32">{escape(label)}</text>')
     parts.append("</svg>")
     return Chart("".join(parts), _summary(title, shown, unit, target, target_label))
 
