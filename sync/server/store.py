@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from sync.protocol import WireOp
 from sync.server import tables as t
 from sync.server.auth import (
     DEVICE_PREFIX,
@@ -33,7 +32,7 @@ from sync.server.auth import (
 from sync.server.db import PUSH_LOCK_KEY, is_postgres, read, write
 from visitapp.domain import hlc as hlc_mod
 
-FUTURE_LIMIT_MS = 24 * 60 * 60 * 1000
+FUTURE_LIMIT_MS = 2 * 60 * 60 * 1000  # a tablet an hour out still syncs
 LAST_SEEN_EVERY_S = 60
 CHUNK = 500  # ids per IN (...) list: well inside SQLite's parameter limit
 
@@ -169,20 +168,31 @@ def _device_writer(principal: Principal) -> str:
 
 # --- ops -------------------------------------------------------------------------------
 
-def server_hlc(engine: Engine) -> int:
+def server_hlc(engine: Engine, team: str | None = None) -> int:
+    """The highest HLC accepted from a team (every team's, for the office)."""
+    query = select(func.max(t.team_clocks.c.hlc))
+    if team is not None:
+        query = query.where(t.team_clocks.c.team == team)
     with read(engine) as conn:
-        return int(conn.execute(select(t.server_clock.c.hlc).where(
-            t.server_clock.c.id == 1)).scalar_one())
+        return int(conn.execute(query).scalar() or 0)
 
 
-def push(engine: Engine, principal: Principal, ops: Sequence[WireOp],
+def _reject(op_id: str, code: str, reason: str) -> dict[str, Any]:
+    return {"op_id": op_id, "status": "rejected", "reason": reason, "code": code}
+
+
+def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
          now_ms: Callable[[], int]) -> tuple[list[dict[str, Any]], int]:
-    """Store a batch of ops in one transaction; a result per op, in the batch's order
-    (dicts shaped as `sync.protocol.OpResult`).
+    """Store a batch of well-formed ops (`op_schema.op_problem` passed) in one transaction;
+    a result per op, in the batch's order (dicts shaped as `sync.protocol.OpResult`).
 
     Idempotent by op id. The pushing device and team come from the principal (its token),
     never from the ops; an op's own `device_id` is its origin and may be another tablet's
     (a bundle relayed it), which is fine when its visit belongs to the pusher's team.
+    Refused per op: a visit of another team, an op stamped more than `FUTURE_LIMIT_MS`
+    ahead of the office's clock, and a (device, seq) that another op already holds (a
+    tablet restored from a backup re-using its numbers: accepting it would break the
+    team's other tablets, which keep (device, seq) unique).
     """
     team = _device_writer(principal)
     now = now_ms()
@@ -195,51 +205,61 @@ def push(engine: Engine, principal: Principal, ops: Sequence[WireOp],
             # allocated and a pull after cursor N can never miss a row below it.
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUSH_LOCK_KEY})
         existing = {r[0] for r in _existing(conn, t.ops.c.op_id,
-                                            list({op.op_id for op in ops}))}
+                                            list({op["op_id"] for op in ops}))}
         owners: dict[str, str] = {r[0]: r[1] for r in _existing(
-            conn, t.visits.c.visit_id, list({op.visit_id for op in ops}), t.visits.c.team)}
+            conn, t.visits.c.visit_id, list({op["visit_id"] for op in ops}), t.visits.c.team)}
+        taken = _taken_seqs(conn, ops)
         claimed: list[dict[str, Any]] = []
         rows: list[dict[str, Any]] = []
         winners: dict[tuple[str, str, str, str], dict[str, Any]] = {}
         seen: set[str] = set()
         highest = 0
         for op in ops:
-            owner = owners.get(op.visit_id)
+            op_id = op["op_id"]
+            owner = owners.get(op["visit_id"])
             if owner is not None and owner != team:
-                results.append({"op_id": op.op_id, "status": "rejected",
-                                "reason": f"visit {op.visit_id} belongs to another team"})
+                results.append(_reject(op_id, "foreign_visit",
+                                       f"visit {op['visit_id']} belongs to another team"))
                 continue
-            if op.op_id in existing or op.op_id in seen:
-                results.append({"op_id": op.op_id, "status": "duplicate", "reason": None})
+            if op_id in existing or op_id in seen:
+                results.append({"op_id": op_id, "status": "duplicate", "reason": None})
                 continue
-            if op.hlc > horizon:
-                ahead_h = (hlc_mod.wall_ms(op.hlc) - now) / 3_600_000
-                results.append({
-                    "op_id": op.op_id, "status": "rejected",
-                    "reason": f"clock too far ahead: stamped {ahead_h:.1f} h after the "
-                              "programme office's time (limit 24 h); correct the tablet's "
-                              "date and time"})
+            slot = (op["device_id"], op["seq"])
+            holder = taken.get(slot)
+            if holder is not None and holder != op_id:
+                results.append(_reject(op_id, "seq_taken", (
+                    f"change number {op['seq']} of this tablet is already used by another "
+                    "change: the tablet was restored from a backup or copied")))
+                continue
+            if op["hlc"] > horizon:
+                ahead_h = (hlc_mod.wall_ms(op["hlc"]) - now) / 3_600_000
+                results.append(_reject(op_id, "clock_ahead", (
+                    f"clock too far ahead: stamped {ahead_h:.1f} h after the programme "
+                    f"office's time (limit {FUTURE_LIMIT_MS // 3_600_000} h); correct the "
+                    "tablet's date and time")))
                 continue
             if owner is None:
-                owners[op.visit_id] = team
-                claimed.append({"visit_id": op.visit_id, "team": team,
+                owners[op["visit_id"]] = team
+                claimed.append({"visit_id": op["visit_id"], "team": team,
                                 "first_pushed_by": principal.id, "created_at": received,
                                 "updated_at": received})
-            seen.add(op.op_id)
-            highest = max(highest, op.hlc)
+            seen.add(op_id)
+            taken[slot] = op_id
+            highest = max(highest, op["hlc"])
             row = {
-                "op_id": op.op_id, "visit_id": op.visit_id, "team": team,
-                "device_id": op.device_id, "pushed_by": principal.id, "seq": op.seq,
-                "hlc": op.hlc, "entity": op.entity, "entity_id": op.entity_id,
-                "field": op.field, "value": op.value, "prev_op_id": op.prev_op_id,
-                "author": op.author, "confirmed": op.confirmed, "received_at": received,
+                "op_id": op_id, "visit_id": op["visit_id"], "team": team,
+                "device_id": op["device_id"], "pushed_by": principal.id, "seq": op["seq"],
+                "hlc": op["hlc"], "entity": op["entity"], "entity_id": op["entity_id"],
+                "field": op["field"], "value": op["value"],
+                "prev_op_id": op.get("prev_op_id"), "author": op.get("author"),
+                "confirmed": op.get("confirmed", False), "received_at": received,
             }
             rows.append(row)
-            key = (op.visit_id, op.entity, op.entity_id, op.field)
+            key = (op["visit_id"], op["entity"], op["entity_id"], op["field"])
             best = winners.get(key)
-            if best is None or (op.hlc, op.device_id) > (best["hlc"], best["device_id"]):
+            if best is None or (row["hlc"], row["device_id"]) > (best["hlc"], best["device_id"]):
                 winners[key] = row
-            results.append({"op_id": op.op_id, "status": "applied", "reason": None})
+            results.append({"op_id": op_id, "status": "applied", "reason": None})
         if claimed:
             conn.execute(t.visits.insert(), claimed)
         if rows:
@@ -248,12 +268,35 @@ def push(engine: Engine, principal: Principal, ops: Sequence[WireOp],
             for chunk in _chunks(list({r["visit_id"] for r in rows})):
                 conn.execute(update(t.visits).where(t.visits.c.visit_id.in_(chunk))
                              .values(updated_at=received))
-            conn.execute(update(t.server_clock).where(
-                t.server_clock.c.id == 1, t.server_clock.c.hlc < highest).values(hlc=highest))
+            _advance_team_clock(conn, team, highest)
         conn.execute(update(t.devices).where(t.devices.c.id == principal.id).values(
             last_seen=received))
-        clock = int(conn.execute(select(t.server_clock.c.hlc)).scalar_one())
-    return results, max(clock, hlc_mod.pack(now, 0))
+        clock = conn.execute(select(t.team_clocks.c.hlc).where(
+            t.team_clocks.c.team == team)).scalar()
+    return results, max(int(clock or 0), hlc_mod.pack(now, 0))
+
+
+def _advance_team_clock(conn: Any, team: str, highest: int) -> None:
+    """Each team's clock moves on its own: one team's stamps cannot drag another's."""
+    conn.execute(_insert(conn, t.team_clocks).values(team=team, hlc=highest)
+                 .on_conflict_do_nothing(index_elements=["team"]))
+    conn.execute(update(t.team_clocks).where(
+        t.team_clocks.c.team == team, t.team_clocks.c.hlc < highest).values(hlc=highest))
+
+
+def _taken_seqs(conn: Any, ops: Sequence[dict[str, Any]]) -> dict[tuple[str, int], str]:
+    """(device id, seq) -> op id already stored, for the devices and seq range of a batch."""
+    ranges: dict[str, tuple[int, int]] = {}
+    for op in ops:
+        low, high = ranges.get(op["device_id"], (op["seq"], op["seq"]))
+        ranges[op["device_id"]] = (min(low, op["seq"]), max(high, op["seq"]))
+    found: dict[tuple[str, int], str] = {}
+    c = t.ops.c
+    for device, (low, high) in ranges.items():
+        for row in conn.execute(select(c.seq, c.op_id).where(
+                c.device_id == device, c.seq >= low, c.seq <= high)):
+            found[(device, int(row.seq))] = row.op_id
+    return found
 
 
 OP_INSERT_COLUMNS = ("op_id", "visit_id", "team", "device_id", "pushed_by", "seq", "hlc",

@@ -8,7 +8,9 @@
 - `field_state`: the latest value of every (visit, entity, entity id, field), merged by
   last writer wins on (hlc, device id) without knowing what the entity is.
 - `blobs` and `blob_teams`: attachment bytes by SHA-256, and which teams uploaded them.
-- `server_clock`: the highest HLC accepted, never moved by a refused op.
+- `team_clocks`: the highest HLC accepted per team, never moved by a refused op; one
+  team's stamps cannot move another team's clock (`server_clock`, the single clock of
+  revision 0001, is no longer written).
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ ops = Table(
     Column("received_at", String(32), nullable=False),
     Index("ix_ops_team_seq", "team", "server_seq"),
     Index("ix_ops_visit", "visit_id"),
+    Index("ix_ops_device_seq", "device_id", "seq"),
 )
 
 visits = Table(
@@ -115,5 +118,11 @@ blob_teams = Table(
 server_clock = Table(
     "server_clock", metadata,
     Column("id", Integer, primary_key=True),
+    Column("hlc", BigInteger, nullable=False),
+)
+
+team_clocks = Table(
+    "team_clocks", metadata,
+    Column("team", String(200), primary_key=True),
     Column("hlc", BigInteger, nullable=False),
 )

@@ -19,6 +19,7 @@ from sync.server.db import open_database
 from tests.sync.asgi import ASGISyncTransport
 from visitapp.domain.hlc import system_ms
 from visitapp.services.app import Services, open_services
+from visitapp.services.sync import sync_engine
 
 BASE_URL = "http://office.test"
 NO_WAIT = RetryPolicy(attempts=4, base_s=0.0, cap_s=0.0)
@@ -99,7 +100,7 @@ class Tablet:
 
     def client(self, http: httpx.Client | None = None, **options: Any) -> SyncClient:
         options.setdefault("retry", NO_WAIT)
-        return SyncClient(self.db, self.services.blobs, http or self.http, **options)
+        return sync_engine(self.db, self.services.blobs, http or self.http, **options)
 
     def sync(self, **options: Any) -> Any:
         return self.client(**options).sync()

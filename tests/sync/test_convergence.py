@@ -17,6 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 from sync.client import SyncClient, SyncError
 from sync.server import store
 from tests.sync.conftest import NO_WAIT, SharedTransport
+from visitapp.services.sync import sync_engine
 from visitapp.store import oplog, sync_state
 from visitapp.store.db import Database
 
@@ -74,7 +75,7 @@ class Convergence(RuleBasedStateMachine):
             self.clients.append(self.office.http(token, transport=lossy))
 
     def engine(self, i: int, **options) -> SyncClient:
-        return SyncClient(self.devices[i], NoBlobs(), self.clients[i], retry=NO_WAIT,
+        return sync_engine(self.devices[i], NoBlobs(), self.clients[i], retry=NO_WAIT,
                           sleep=lambda s: None, **options)
 
     @rule(d=st.integers(0, 2), k=st.integers(0, len(KEYS) - 1), value=st.sampled_from(VALUES))

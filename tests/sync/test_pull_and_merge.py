@@ -157,11 +157,11 @@ def test_an_app_upgrade_with_pending_ops__keeps_them__and_later_syncs_them(
     _, token = office.device()
     services = open_services(path)  # migrates to the current schema
     try:
-        from sync.client import SyncClient
         from tests.sync.conftest import NO_WAIT
+        from visitapp.services.sync import sync_engine
 
         with office.http(token) as http:
-            report = SyncClient(services.db, services.blobs, http, retry=NO_WAIT).sync()
+            report = sync_engine(services.db, services.blobs, http, retry=NO_WAIT).sync()
         assert report.pushed == 30
         assert office.count("SELECT COUNT(*) FROM ops WHERE visit_id = 'visit-old'") == 30
     finally:

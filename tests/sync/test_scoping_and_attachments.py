@@ -122,7 +122,13 @@ def test_envelopes_are_strict__unknown_fields_and_bad_values_refused(office):
     bad_json = batch(1)
     bad_json["ops"][0]["value"] = "not json"
     with office.http(token) as http:
-        for b in (body, bad_json, {"protocol": 1}, {"protocol": 1, "ops": "x"}):
+        for b, why in ((body, "unexpected colour"), (bad_json, "not strict JSON")):
+            response = http.post("/v1/ops", json=b, headers=HEADERS)
+            assert response.status_code == 200, b  # refused per op, with its reason
+            [result] = response.json()["results"]
+            assert result["status"] == "rejected" and result["code"] == "invalid"
+            assert why in result["reason"]
+        for b in ({"protocol": 1}, {"protocol": 1, "ops": "x"}, {"protocol": "1", "ops": []}):
             response = http.post("/v1/ops", json=b, headers=HEADERS)
             assert response.status_code == 422, b
             assert isinstance(response.json()["detail"], str)
@@ -133,16 +139,16 @@ def test_op_values_are_opaque__a_new_kind_of_entity_needs_no_server_change(offic
     a, b = make_tablet(), make_tablet()
     vid = str(uuid.uuid4())
     body = {"protocol": PROTOCOL_VERSION, "ops": [
-        {**wire_op(vid), "entity": "metric", "entity_id": "four_hour_pct/2026-10",
+        {**wire_op(vid), "entity": "rota", "entity_id": "four_hour_pct/2026-10",
          "field": "value", "value": json.dumps({"value": 71.5, "source": "SitRep"})}]}
     with office.http(a.token) as http:
         assert http.post("/v1/ops", json=body, headers=HEADERS).json()["results"][0][
             "status"] == "applied"
-    assert store.field_values(office.engine, vid)[("metric", "four_hour_pct/2026-10", "value")][
+    assert store.field_values(office.engine, vid)[("rota", "four_hour_pct/2026-10", "value")][
         1] == body["ops"][0]["value"]
     b.sync()  # the tablet keeps what it does not know in its log
     with b.db.read() as conn:
-        assert conn.execute("SELECT value FROM ops WHERE entity = 'metric'").fetchone()[0] == \
+        assert conn.execute("SELECT value FROM ops WHERE entity = 'rota'").fetchone()[0] == \
             body["ops"][0]["value"]
 
 

@@ -18,15 +18,30 @@ from typing import Any
 
 import httpx
 
-from sync.client import NotEnrolled, SyncClient, SyncError, SyncReport, Unreachable, clock_warning
+from sync.client import (
+    BlobSource,
+    NotEnrolled,
+    SyncClient,
+    SyncError,
+    SyncReport,
+    Unreachable,
+    clock_warning,
+)
+from sync.office_api import HttpOffice
 from visitapp.errors import BadValue, NotFound
 from visitapp.services.visits import guard_text
-from visitapp.store import oplog, sync_state
+from visitapp.store import oplog, outbox, sync_state
 from visitapp.store.db import Database
 
 TOKEN_SUFFIX = ".sync-token"
 
 HttpFactory = Callable[[str, str], httpx.Client]  # (server url, token) -> client
+
+
+def sync_engine(db: Database, blobs: BlobSource, http: httpx.Client,
+                **options: Any) -> SyncClient:
+    """The sync engine for a tablet database, talking to the office over `http`."""
+    return SyncClient(outbox.TabletOutbox(db), blobs, HttpOffice(http), **options)
 
 
 def token_path(db_path: Path) -> Path:
@@ -117,8 +132,8 @@ class SyncService:
                                               clock_skew_ms=None)
                 raise
             with self.http_factory(url, token) as http:
-                client = SyncClient(self.db, self.blobs, http, progress=progress,
-                                    **self.client_options)
+                client = sync_engine(self.db, self.blobs, http, progress=progress,
+                                     **self.client_options)
                 return client.sync()
 
     def status(self) -> SyncStatus:
