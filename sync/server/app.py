@@ -33,7 +33,7 @@ from sync.protocol import (
     PushResponse,
     version_problem,
 )
-from sync.server import store
+from sync.server import blob_types, store
 from sync.server.auth import Principal
 from sync.server.intake import parse_push, read_body, results_in_order
 from visitapp.domain import hlc as hlc_mod
@@ -141,7 +141,8 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
                         media_type="application/json")
 
     @app.put("/v1/blobs/{sha256}", response_model=BlobResult,
-             responses={413: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+             responses={413: {"model": ErrorBody}, 415: {"model": ErrorBody},
+                        422: {"model": ErrorBody}},
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/octet-stream": {"schema": {"type": "string",
                                                          "format": "binary"}}}}})
@@ -170,7 +171,8 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
                  sha256: Annotated[str, Path(pattern=SHA_PATTERN)]) -> Response:
         """Download an attachment uploaded by the caller's team."""
         data, content_type, _size = store.get_blob(engine, caller, sha256)
-        return Response(data, media_type=content_type)
+        return Response(data, media_type=content_type,
+                        headers=blob_types.download_headers(sha256, content_type))
 
     @app.head("/v1/blobs/{sha256}", response_class=Response)
     def has_blob(version: Version, caller: Caller,

@@ -8,7 +8,8 @@ for the caller; the HTTP layer maps them to status codes.
     ├── Forbidden       a valid token asking for what it may not (403)
     ├── NotFound        an unknown device or blob (404)
     ├── BlobMismatch    uploaded bytes whose SHA-256 is not the one named (422)
-    └── TooLarge        an upload over the size limit (413)
+    ├── TooLarge        an upload over the size limit (413)
+    └── UnsupportedType an attachment that is not a photo or PDF (415)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from sync.server import blob_types
 from sync.server import tables as t
 from sync.server.auth import (
     DEVICE_PREFIX,
@@ -59,6 +61,10 @@ class BlobMismatch(OfficeError):
 
 class TooLarge(OfficeError):
     status = 413
+
+
+class UnsupportedType(OfficeError):
+    status = 415
 
 
 def utc_now() -> str:
@@ -432,6 +438,10 @@ def put_blob(engine: Engine, principal: Principal, sha256: str, data: bytes,
     if actual != sha256:
         raise BlobMismatch(f"the upload's SHA-256 is {actual[:12]}…, not {sha256[:12]}…: "
                            "truncated or corrupted on the way; nothing stored")
+    problem = blob_types.type_problem(content_type, data)
+    if problem:
+        raise UnsupportedType(problem)
+    content_type = blob_types.normalised(content_type)
     with write(engine) as conn:
         stored = conn.execute(_insert(conn, t.blobs).values(
             sha256=sha256, size=len(data), content_type=content_type[:100], data=data,

@@ -227,3 +227,18 @@ def pg_office(postgres_url: str) -> Iterator[Office]:
     yield o
     o.transport.close()
     o.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def arena(request: Any, tmp_path: Path) -> Iterator[Any]:
+    """An office on each database, watched for 5xx, with room for honest tablets of any
+    team (tests/sync/attack_kit.py)."""
+    from tests.sync.attack_kit import close_arena, open_arena
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'office.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    f = open_arena(make_office(url), tmp_path)
+    yield f
+    close_arena(f)
