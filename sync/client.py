@@ -46,7 +46,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sync.office_api import OfficeApi, OfficeUnreachable, Reply
-from sync.protocol import MAX_BODY_BYTES, PROTOCOL_VERSION, PullResponse, PushResponse
+from sync.protocol import (
+    MAX_BODY_BYTES,
+    NOT_FINAL,
+    PROTOCOL_VERSION,
+    PullResponse,
+    PushResponse,
+)
 from visitapp.domain import hlc as hlc_mod
 from visitapp.domain.op_schema import op_problem
 from visitapp.errors import VisitAppError
@@ -135,6 +141,8 @@ class SyncReport:
     pulled: int = 0  # new ops applied here
     pulled_duplicates: int = 0
     quarantined: Counter[str] = field(default_factory=Counter)  # reason -> ops set aside
+    waiting: Counter[str] = field(default_factory=Counter)  # reason -> ops the office will
+    # take later (their visit or their tablet is not there yet): kept, sent again
     identity_renewed: str | None = None  # words, when this tablet took a new identity
     blobs_uploaded: int = 0
     blobs_downloaded: int = 0
@@ -144,7 +152,7 @@ class SyncReport:
     @property
     def complete(self) -> bool:
         """Everything went up and came down."""
-        return not self.rejected and not self.blob_problems and not self.quarantined
+        return not (self.rejected or self.blob_problems or self.quarantined or self.waiting)
 
     @property
     def clock_warning(self) -> str | None:
@@ -161,6 +169,14 @@ class SyncReport:
         more = len(reasons) - 3
         return (f"{total} change(s) refused or set aside, kept on this tablet: "
                 + "; ".join(parts) + (f"; and {more} other reason(s)" if more > 0 else ""))
+
+
+    def waiting_line(self) -> str | None:
+        total = sum(self.waiting.values())
+        if not total:
+            return None
+        why = "; ".join(f"{n} × {reason}" for reason, n in self.waiting.most_common(2))
+        return f"{total} change(s) kept to send later: {why}"
 
 
 def clock_warning(skew_ms: int | None) -> str | None:
@@ -215,7 +231,7 @@ class SyncClient:
             self.outbox.record_attempt(ok=False, error=str(err),
                                        clock_skew_ms=report.clock_skew_ms)
             raise
-        problems = [line for line in (report.set_aside_line(),) if line]
+        problems = [line for line in (report.set_aside_line(), report.waiting_line()) if line]
         problems += report.blob_problems
         self.outbox.record_attempt(ok=True, error="; ".join(problems) or None,
                                    clock_skew_ms=report.clock_skew_ms)
@@ -232,8 +248,13 @@ class SyncClient:
         identity once and sends the renumbered ops.
         """
         report = report or SyncReport()
+        pushed = report.pushed
         if self._push_all(report) and not report.identity_renewed:
             self._renew(report)
+            self._push_all(report)
+        if report.waiting and report.pushed > pushed:
+            # A visit's creation op may have gone in a later batch than some of its ops.
+            report.waiting.clear()
             self._push_all(report)
         return report
 
@@ -251,7 +272,8 @@ class SyncClient:
                     if batch:
                         self._upload_blobs(batch, report)
                         started = self.now_ms()
-                        sent = (pool.submit(self._call, self.office.push, body), batch, started)
+                        sent = (pool.submit(self._call, self.office.push, body, own),
+                                batch, started)
                     if in_flight is not None:
                         taken |= self._settle(*in_flight, report, own)
                     in_flight = sent
@@ -300,6 +322,9 @@ class SyncClient:
             if status == "rejected":
                 if code == "seq_taken" and op["device_id"] == own:
                     taken = True  # not a refusal: sent again under a new identity
+                    continue
+                if code in NOT_FINAL:
+                    report.waiting[reason or "not yet"] += 1  # kept, offered again later
                     continue
                 rejected.append((op["op_id"], reason or "refused"))
                 continue

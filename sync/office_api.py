@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+from sync.protocol import DEVICE_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION
 
 
 class OfficeUnreachable(Exception):
@@ -40,7 +40,7 @@ class Reply:
 
 
 class OfficeApi(Protocol):
-    def push(self, body: bytes) -> Reply: ...
+    def push(self, body: bytes, device_id: str) -> Reply: ...
 
     def pull(self, after: int, limit: int) -> Reply: ...
 
@@ -65,9 +65,9 @@ class HttpOffice:
             raise OfficeUnreachable(_network_words(err)) from err
         return Reply(response.status_code, response.content, response.headers)
 
-    def push(self, body: bytes) -> Reply:
-        return self._call("POST", "/v1/ops", content=body,
-                          headers={"content-type": "application/json"})
+    def push(self, body: bytes, device_id: str) -> Reply:
+        return self._call("POST", "/v1/ops", content=body, headers={
+            "content-type": "application/json", DEVICE_HEADER: device_id})
 
     def pull(self, after: int, limit: int) -> Reply:
         return self._call("GET", "/v1/ops", params={"after": after, "limit": limit})

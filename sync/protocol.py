@@ -99,7 +99,14 @@ OpStatus = Literal["applied", "duplicate", "rejected"]
 #               from a backup or cloned, and must take a new identity
 # foreign_visit the visit belongs to another team
 # clock_ahead   stamped too far ahead of the office's clock
-RejectCode = Literal["invalid", "seq_taken", "foreign_visit", "clock_ahead"]
+# foreign_origin made on a tablet of another team
+# and two that are not final: the tablet keeps the op and offers it again later
+# origin_unknown made on a tablet that has not yet presented itself to the office
+# visit_unknown  a visit the office does not have yet, without its creation op
+RejectCode = Literal["invalid", "seq_taken", "foreign_visit", "clock_ahead", "foreign_origin",
+                     "origin_unknown", "visit_unknown"]
+NOT_FINAL = frozenset({"origin_unknown", "visit_unknown"})
+DEVICE_HEADER = "X-Visitapp-Device"  # the tablet's own device id: the origin of its ops
 
 
 class OpResult(Strict):

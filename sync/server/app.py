@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from sync.protocol import (
+    DEVICE_HEADER,
     MAX_PULL,
     MIN_PROTOCOL_VERSION,
     PROTOCOL_HEADER,
@@ -37,6 +38,7 @@ from sync.server import blob_types, store
 from sync.server.auth import Principal
 from sync.server.intake import parse_push, read_body, results_in_order
 from visitapp.domain import hlc as hlc_mod
+from visitapp.domain.op_schema import IDENT
 
 MAX_BLOB_BYTES = 50 * 1024 * 1024  # the tablet refuses photos over 40 MB
 SHA_PATTERN = r"^[0-9a-f]{64}$"
@@ -116,8 +118,8 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
         problem = version_problem(intake.protocol)
         if problem:
             raise ProtocolError(problem)
-        accepted, clock = await run_in_threadpool(store.push, engine, caller, intake.ops,
-                                                  now_ms)
+        accepted, clock = await run_in_threadpool(
+            store.push, engine, caller, intake.ops, now_ms, own_device(request))
         results = results_in_order(intake, accepted)
         # The shape of PushResponse, written directly (a model per result costs more).
         body = {"protocol": version, "results": results, "server_time_ms": now_ms(),
@@ -206,6 +208,16 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def own_device(request: Request) -> str | None:
+    """The device id a tablet says it makes its ops under (absent from older apps)."""
+    value = request.headers.get(DEVICE_HEADER)
+    if value is None:
+        return None
+    if not IDENT.fullmatch(value):
+        raise store.OfficeError(f"{DEVICE_HEADER} is not a device id")
+    return value
 
 
 def _too_large(size: int, limit: int) -> str:

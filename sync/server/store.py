@@ -187,18 +187,28 @@ def _reject(op_id: str, code: str, reason: str) -> dict[str, Any]:
     return {"op_id": op_id, "status": "rejected", "reason": reason, "code": code}
 
 
+CREATED_FIELD = "created_at"  # the field every new visit is made with: its creation op
+
+
 def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
-         now_ms: Callable[[], int]) -> tuple[list[dict[str, Any]], int]:
+         now_ms: Callable[[], int], own_device: str | None = None,
+         ) -> tuple[list[dict[str, Any]], int]:
     """Store a batch of well-formed ops (`op_schema.op_problem` passed) in one transaction;
     a result per op, in the batch's order (dicts shaped as `sync.protocol.OpResult`).
 
-    Idempotent by op id. The pushing device and team come from the principal (its token),
-    never from the ops; an op's own `device_id` is its origin and may be another tablet's
-    (a bundle relayed it), which is fine when its visit belongs to the pusher's team.
-    Refused per op: a visit of another team, an op stamped more than `FUTURE_LIMIT_MS`
-    ahead of the office's clock, and a (device, seq) that another op already holds (a
-    tablet restored from a backup re-using its numbers: accepting it would break the
-    team's other tablets, which keep (device, seq) unique).
+    Idempotent by op id within the team. The pushing device and team come from the
+    principal (its token), never from the ops. `own_device` is the device id the tablet
+    says it makes its ops under; the first time it is presented it is bound to the
+    pushing device (`origins`). Refused per op:
+    - an op whose origin (`device_id`) is a tablet of another team (`foreign_origin`),
+      or one no tablet has presented as its own yet (`origin_unknown`: the tablet that
+      made it will send it itself; the pusher keeps it and tries again later);
+    - an op of a visit of another team (`foreign_visit`), or of a visit not on the office
+      yet unless the batch holds its creation op (`visit_unknown`, tried again later): a
+      visit belongs to the team whose tablet made it, not to whoever pushes first;
+    - an op stamped more than `FUTURE_LIMIT_MS` ahead of the office's clock;
+    - a (device, seq) that another op already holds (a tablet restored from a backup
+      re-using its numbers: accepting it would break the team's other tablets).
     """
     team = _device_writer(principal)
     now = now_ms()
@@ -210,10 +220,15 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
             # Pushes take turns, so server_seq values commit in the order they are
             # allocated and a pull after cursor N can never miss a row below it.
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUSH_LOCK_KEY})
+        origin_teams = _origin_teams(conn, principal, own_device, ops, received)
         existing = {r[0] for r in _existing(conn, t.ops.c.op_id,
-                                            list({op["op_id"] for op in ops}))}
+                                            list({op["op_id"] for op in ops}),
+                                            where=t.ops.c.team == team)}
         owners: dict[str, str] = {r[0]: r[1] for r in _existing(
             conn, t.visits.c.visit_id, list({op["visit_id"] for op in ops}), t.visits.c.team)}
+        creators = {op["visit_id"] for op in ops
+                    if op["entity"] == "visit" and op["field"] == CREATED_FIELD
+                    and origin_teams.get(op["device_id"]) == team}
         taken = _taken_seqs(conn, ops)
         claimed: list[dict[str, Any]] = []
         rows: list[dict[str, Any]] = []
@@ -222,6 +237,17 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
         highest = 0
         for op in ops:
             op_id = op["op_id"]
+            origin = origin_teams.get(op["device_id"])
+            if origin is None:
+                results.append(_reject(op_id, "origin_unknown", (
+                    "made on a tablet that has not synced with the programme office yet: "
+                    "that tablet will send it itself")))
+                continue
+            if origin != team:
+                results.append(_reject(op_id, "foreign_origin", (
+                    "made on a tablet of another team: a visit handed over by bundle stays "
+                    "with the team that made it; nothing was sent")))
+                continue
             owner = owners.get(op["visit_id"])
             if owner is not None and owner != team:
                 results.append(_reject(op_id, "foreign_visit",
@@ -230,19 +256,24 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
             if op_id in existing or op_id in seen:
                 results.append({"op_id": op_id, "status": "duplicate", "reason": None})
                 continue
-            slot = (op["device_id"], op["seq"])
-            holder = taken.get(slot)
-            if holder is not None and holder != op_id:
-                results.append(_reject(op_id, "seq_taken", (
-                    f"change number {op['seq']} of this tablet is already used by another "
-                    "change: the tablet was restored from a backup or copied")))
-                continue
             if op["hlc"] > horizon:
                 ahead_h = (hlc_mod.wall_ms(op["hlc"]) - now) / 3_600_000
                 results.append(_reject(op_id, "clock_ahead", (
                     f"clock too far ahead: stamped {ahead_h:.1f} h after the programme "
                     f"office's time (limit {FUTURE_LIMIT_MS // 3_600_000} h); correct the "
                     "tablet's date and time")))
+                continue
+            if owner is None and op["visit_id"] not in creators:
+                results.append(_reject(op_id, "visit_unknown", (
+                    f"visit {op['visit_id']} is not on the programme office yet: it goes "
+                    "with the change that created it")))
+                continue
+            slot = (op["device_id"], op["seq"])
+            holder = taken.get(slot)
+            if holder is not None and holder != op_id:
+                results.append(_reject(op_id, "seq_taken", (
+                    f"change number {op['seq']} of this tablet is already used by another "
+                    "change: the tablet was restored from a backup or copied")))
                 continue
             if owner is None:
                 owners[op["visit_id"]] = team
@@ -280,6 +311,32 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
         clock = conn.execute(select(t.team_clocks.c.hlc).where(
             t.team_clocks.c.team == team)).scalar()
     return results, max(int(clock or 0), hlc_mod.pack(now, 0))
+
+
+def _origin_teams(conn: Any, principal: Principal, own_device: str | None,
+                  ops: Sequence[dict[str, Any]], received: str) -> dict[str, str]:
+    """Device id -> team, for the origins named in a batch; binds the pusher's own.
+
+    A tablet's own device id is bound to the first office device that presents it; a
+    later office device of the same team takes it over (a tablet enrolled again with a
+    new token); one of another team is refused outright.
+    """
+    o = t.origins.c
+    if own_device is not None:
+        row = conn.execute(select(o.team, o.office_device).where(
+            o.device_id == own_device)).first()
+        if row is None:
+            conn.execute(_insert(conn, t.origins).values(
+                device_id=own_device, team=principal.team, office_device=principal.id,
+                bound_at=received).on_conflict_do_nothing(index_elements=["device_id"]))
+        elif row.team != principal.team:
+            raise Forbidden("this tablet's identity is registered to another team: "
+                            "ask the programme office")
+        elif row.office_device != principal.id:
+            conn.execute(update(t.origins).where(o.device_id == own_device).values(
+                office_device=principal.id, bound_at=received))
+    wanted = list({op["device_id"] for op in ops})
+    return {r[0]: r[1] for r in _existing(conn, o.device_id, wanted, o.team)}
 
 
 def _advance_team_clock(conn: Any, team: str, highest: int) -> None:
@@ -329,19 +386,23 @@ def _insert_ops(conn: Any, rows: list[dict[str, Any]]) -> None:
         [tuple(r[c] for c in OP_INSERT_COLUMNS) for r in rows])
 
 
-def _existing(conn: Any, column: Any, values: list[str], *extra: Any) -> list[Any]:
+def _existing(conn: Any, column: Any, values: list[str], *extra: Any,
+              where: Any = None) -> list[Any]:
     """Rows whose `column` is one of `values` (one array parameter on PostgreSQL)."""
     found: list[Any] = []
+    if not values:
+        return found
     if is_postgres(conn):
         # One text parameter split by the server and joined on the index: dumping a
         # Python list as an array, or `= ANY(array)`, cost more than the rest of a push.
         # Ids never contain a comma (see sync.protocol.Ident).
         wanted = (select(func.unnest(func.string_to_array(",".join(values), ",")).label("id"))
                   .subquery())
-        return list(conn.execute(select(column, *extra).join_from(
-            wanted, column.table, column == wanted.c.id)))
+        query = select(column, *extra).join_from(wanted, column.table, column == wanted.c.id)
+        return list(conn.execute(query if where is None else query.where(where)))
     for chunk in _chunks(values):
-        found.extend(conn.execute(select(column, *extra).where(column.in_(chunk))))
+        query = select(column, *extra).where(column.in_(chunk))
+        found.extend(conn.execute(query if where is None else query.where(where)))
     return found
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+from sync.protocol import DEVICE_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION
 from tests.sync.conftest import NO_WAIT, Office, small_visit
 from visitapp.domain import hlc
 from visitapp.services.app import Services, open_services
@@ -57,11 +57,15 @@ class Field:
         self.tablets.append(t)
         return t
 
-    def push(self, token: str, ops: list[dict[str, Any]]) -> httpx.Response:
+    def push(self, token: str, ops: list[dict[str, Any]], device: str | None = "dev-x",
+             ) -> httpx.Response:
+        """A raw push; `device` is the device id the pusher presents as its own."""
+        headers = {**HEADERS, "content-type": "application/json"}
+        if device is not None:
+            headers[DEVICE_HEADER] = device
         with self.http(token) as http:
             return http.post("/v1/ops", content=json.dumps(
-                {"protocol": PROTOCOL_VERSION, "ops": ops}), headers={
-                **HEADERS, "content-type": "application/json"})
+                {"protocol": PROTOCOL_VERSION, "ops": ops}), headers=headers)
 
     def attacker(self, team: str = "north") -> str:
         return self.office.device(team, "attacker")[1]
@@ -136,6 +140,12 @@ def wire(visit_id: str, *, entity: str = "answer", entity_id: str = "ed-abcd/ed.
           "confirmed": False}
     op.update(extra)
     return op
+
+
+def created(visit_id: str, device: str = "dev-x", seq: int = 0) -> dict[str, Any]:
+    """The creation op of a visit (what claims it for the pusher's team)."""
+    return wire(visit_id, entity="visit", entity_id=visit_id, fld="created_at",
+                value='"2026-11-27T09:00:00Z"', device=device, seq=seq)
 
 
 def honest_visit(t: Honest) -> tuple[str, str, list[str]]:

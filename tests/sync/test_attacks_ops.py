@@ -10,7 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from tests.sync.attack_kit import honest_visit, team_round, wire
+from tests.sync.attack_kit import created, honest_visit, team_round, wire
 from visitapp.domain import hlc
 
 
@@ -44,9 +44,9 @@ def test_a_bad_op__is_refused_on_its_own_with_a_reason__and_the_batch_goes_on(ar
     vid = str(uuid.uuid4())
     good = wire(vid, seq=1, entity_id="ed-abcd/ed.good")
     bad = wire(vid, **{"seq": 2, **BAD_OPS[name]})
-    response = f.push(token, [bad, good])
+    response = f.push(token, [bad, created(vid), good])
     assert response.status_code == 200, response.text
-    first, second = response.json()["results"]
+    first, _, second = response.json()["results"]
     assert first["status"] == "rejected" and first["code"] == "invalid" and first["reason"]
     assert second["status"] == "applied"
     f.assert_no_server_error()
@@ -71,10 +71,11 @@ def test_two_ops_with_one_device_and_seq__the_second_is_refused__the_team_syncs(
     f = arena
     r1, r2 = f.tablet("north"), f.tablet("north")
     vid, _, _ = honest_visit(r1)
+    r1.sync()
     token = f.attacker("north")
     first = wire(vid, device="dev-clash", seq=7, entity_id="ed-abcd/ed.one")
     second = wire(vid, device="dev-clash", seq=7, entity_id="ed-abcd/ed.two")
-    results = f.push(token, [first, second]).json()["results"]
+    results = f.push(token, [first, second], device="dev-clash").json()["results"]
     assert [r["status"] for r in results] == ["applied", "rejected"]
     assert results[1]["code"] == "seq_taken" and "restored" in results[1]["reason"]
     team_round(f, [r1, r2])

@@ -73,6 +73,11 @@ class Convergence(RuleBasedStateMachine):
             lossy = Lossy(SharedTransport(self.office.transport))
             self.transports.append(lossy)
             self.clients.append(self.office.http(token, transport=lossy))
+        db = self.devices[0]  # tablet 0 made the visit: its creation op claims it
+        with db.write() as conn:
+            oplog.record(db, conn, visit_id=self.visit_id, entity="visit",
+                         entity_id=self.visit_id, field="created_at",
+                         value="2026-11-27T09:00:00Z", author="Tester")
 
     def engine(self, i: int, **options) -> SyncClient:
         return sync_engine(self.devices[i], NoBlobs(), self.clients[i], retry=NO_WAIT,

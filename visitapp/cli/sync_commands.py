@@ -67,6 +67,9 @@ def sync(ctx: typer.Context) -> None:
     set_aside = report.set_aside_line()
     if set_aside:
         typer.echo(f"refused: {set_aside}", err=True)
+    waiting = report.waiting_line()
+    if waiting:
+        typer.echo(f"waiting: {waiting}", err=True)
     for problem in report.blob_problems:
         typer.echo(f"problem: {problem}", err=True)
 

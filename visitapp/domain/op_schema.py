@@ -38,7 +38,7 @@ REQUIRED = ("op_id", "visit_id", "device_id", "seq", "hlc", "entity", "entity_id
 OPTIONAL = ("prev_op_id", "author", "confirmed")
 OP_FIELDS = frozenset(REQUIRED + OPTIONAL)
 
-_IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+IDENT = _IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _ENTITY_ID = re.compile(r"[^\x00-\x1f\x7f]{1,256}")
 _PLAIN = re.compile(r"[^\x00-\x1f\x7f]*")
