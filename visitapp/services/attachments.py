@@ -34,6 +34,8 @@ class BlobStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.root = db.blob_dir
+        if self.root.is_dir():
+            os.chmod(self.root, 0o700)  # photos are the team's: owner only
 
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
@@ -52,7 +54,8 @@ class BlobStore:
         sha = hashlib.sha256(data).hexdigest()
         target = self.path(sha)
         if not target.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            target.parent.mkdir(mode=0o700, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
             try:
                 with os.fdopen(fd, "wb") as fh:

@@ -55,6 +55,8 @@ def sync_status_lines(status: Any) -> list[str]:
              f"Last sync: {_hhmm(status.last_sync_at)}."]
     if status.rejected:
         lines.append(f"Refused by the programme office: {len(status.rejected)}.")
+    if getattr(status, "set_aside_line", None):
+        lines.append(f"{status.set_aside_line[0].upper()}{status.set_aside_line[1:]}.")
     if status.last_error:
         lines.append(f"Last problem: {status.last_error}.")
     if status.clock_warning:
