@@ -62,7 +62,7 @@ def test_rag_totals_match_the_areas(demo: tuple[Services, str]) -> None:
         rollup = area.rag()
         assert (row.counts.green, row.counts.amber, row.counts.red) == (
             rollup.counts["green"], rollup.counts["amber"], rollup.counts["red"])
-        assert row.counts.worst == rollup.worst
+        assert row.overall == rollup.overall
     t = m.summary.rag_totals
     assert t.rated == sum(r.counts.rated for r in m.rag_grid)
     assert f"{t.green} rated green, {t.amber} amber and {t.red} red" in m.summary.headline[1]

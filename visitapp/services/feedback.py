@@ -214,8 +214,8 @@ def suggested_findings(state: VisitState) -> list[SuggestedFinding]:
     for area in state.areas:
         values = area.values()
         for item in area.form.visible_items(values):
-            rag = item.suggested_rag(values.get(item.id))
-            if rag not in out or (area.key, item.id) in cited:
+            rag = area.item_rag(item)
+            if rag not in out or (area.key, item.id) in cited or item.id not in values:
                 continue
             if rag == "green" and item.type != AnswerType.RAG:
                 continue  # a number inside its threshold is not, alone, good practice

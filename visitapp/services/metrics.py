@@ -62,7 +62,7 @@ class Comparison:
     earlier_visit_id: str
     earlier_date: str | None
     indicators: list[Change]
-    areas: list[Change]  # RAG roll-up per area matched by kind and label
+    areas: list[Change]  # overall area rating, matched by kind and label
 
 
 class MetricsService:
@@ -201,7 +201,7 @@ class MetricsService:
         for area in state.areas:
             match = old_areas.get((area.kind, area.label.strip().lower()))
             if match is not None:
-                areas.append(Change(area.key, area.label, match.rag().worst, area.rag().worst))
+                areas.append(Change(area.key, area.label, match.rag().overall, area.rag().overall))
         return Comparison(earlier_visit_id=earlier.id, earlier_date=earlier.date,
                           indicators=changes, areas=areas)
 

@@ -179,6 +179,7 @@ class RecommendationGroup:
 class RagRow:
     area: str
     counts: RagCounts
+    overall: str | None = None
 
 
 @dataclass(frozen=True)
@@ -376,7 +377,7 @@ def build_report_model(
                     answered += 1
                     answer_text = guard(f"the answer to {where}", format_value(item, ans.value),
                                         ans.value_confirmed)
-                    rag = item.suggested_rag(ans.value)
+                    rag = area.item_rag(item)
                     counts[rag or "not_rated"] += 1
                 note = guard(f"the note on {where}", ans.note, ans.note_confirmed) or None
                 rows.append(AnswerRow(item_id=item.id, prompt=item.prompt, answer=answer_text,
@@ -388,8 +389,8 @@ def build_report_model(
             totals[k] += counts[k]
         scope_areas.append(ScopeArea(label=label, kind=AREA_KINDS.get(area.kind, area.kind),
                                      answered=answered, visible=len(visible),
-                                     worst_rag=rc.worst))
-        rag_grid.append(RagRow(area=label, counts=rc))
+                                     worst_rag=area.rag().overall))
+        rag_grid.append(RagRow(area=label, counts=rc, overall=area.rag().overall))
         if sections:
             area_answers.append(AreaAnswers(area=label, answered=answered,
                                             visible=len(visible), sections=sections))

@@ -360,10 +360,10 @@ class ChecklistScreen:
         missing = f"; {p.required_missing} required not answered" if p.required_missing else \
             "; all required answered"
         self.progress.value = f"{p.answered} of {p.visible} answered{missing}"
-        worst = self.area.rag().worst
-        if worst != self._worst or self.rag.content is None:
-            self._worst = worst
-            self.rag.content = rag_badge(worst)
+        overall = self.area.rag().overall
+        if overall != self._worst or self.rag.content is None:
+            self._worst = overall
+            self.rag.content = rag_badge(overall)
         return changed
 
     def set_answer(self, row: ItemRow, raw: Any, raise_errors: bool = False) -> None:

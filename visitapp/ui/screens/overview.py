@@ -1,4 +1,4 @@
-"""A visit at a glance: each area's progress, required gaps, worst rating and findings,
+"""A visit at a glance: each area's progress, required gaps, area rating and findings,
 and the way into findings, photos, data, discussion and feedback; conflicts from sync."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def rag_badge(worst: str | None, ident: str | None = None) -> ft.Control:
                            padding=ft.Padding.symmetric(horizontal=10, vertical=4),
                            border=ft.Border.all(1, vm.NHS_MID_GREY), border_radius=12)
     else:
-        box = ft.Container(ft.Text(f"Worst rating: {choice.label}", size=SMALL,
+        box = ft.Container(ft.Text(f"Area rating: {choice.label}", size=SMALL,
                                    color=choice.on_colour, weight=ft.FontWeight.BOLD),
                            bgcolor=choice.colour, border_radius=12,
                            padding=ft.Padding.symmetric(horizontal=10, vertical=4))
@@ -125,7 +125,7 @@ class OverviewScreen:
                         ft.Icons.CHECK_CIRCLE_OUTLINE, color=missing_colour, size=18),
                 ft.Text(c.missing_text, size=SMALL, color=vm.NHS_TEXT)]),
             ft.Row(spacing=10, wrap=True, controls=[
-                rag_badge(c.rag_worst),
+                rag_badge(c.rag_overall),
                 ft.Text(c.findings_text + (f" · {vm.count_words(c.photos, 'photo')}"
                                            if c.photos else ""),
                         size=SMALL)]),
