@@ -66,7 +66,7 @@ def _contrast(a: object, b: object) -> float:
 
 
 def test_colours_meet_wcag_aa() -> None:
-    from visitapp.report import pdf
+    from visitapp.report import style as pdf
 
     for rag in ("red", "amber", "green"):
         assert _contrast(pdf.RAG_INK[rag], pdf.RAG_FILL[rag]) >= 4.5, rag

@@ -99,7 +99,7 @@ def test_feedback_screen__reorders_accepts_a_suggestion_and_previews(
                for f in state.findings)
     asyncio.run(screen._update_preview())
     preview = words(screen.preview)
-    assert "Key recommendations" in preview and "Appendices" in preview
+    assert "Recommendations" in preview and "Appendices" in preview
     assert screen.present_btn.content.disabled  # nothing to present before a PDF
 
 

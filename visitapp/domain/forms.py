@@ -189,6 +189,9 @@ class Item(_Strict):
     miss: Literal["amber", "red"] | None = None
     # A safety-critical item: Red here makes its area Red whatever else is green.
     critical: bool = False
+    # How a finding or key message says this answer, where the default would read wrongly:
+    # "{n} ambulance handover{s} took over 30 minutes today; the standard is none."
+    statement: str | None = Field(default=None, min_length=10)
 
     _quoted_expect = field_validator("expect", mode="before")(classmethod(
         lambda cls, v: _no_yaml_bool(v)))
@@ -225,6 +228,8 @@ class Item(_Strict):
                 raise ValueError("an item with expect needs the standard it expects")
         if self.miss is not None and self.expect is None:
             raise ValueError("miss (the rating a missed standard earns) needs expect")
+        if self.statement is not None:
+            _check_template(self.statement)
         if self.critical and not self.rated:
             raise ValueError("critical is only for rated items (rag, thresholds or expect)")
         return self
@@ -252,6 +257,18 @@ class Item(_Strict):
                 return "green"
             return "amber" if value == "partial" else (self.miss or "red")
         return None
+
+
+_PLACEHOLDERS = {"area": "Ward 7", "value": "3 handovers", "n": 3, "s": "s",
+                 "standard": "none"}
+
+
+def _check_template(template: str) -> None:
+    try:
+        template.format(**_PLACEHOLDERS)
+    except (KeyError, IndexError, ValueError) as err:
+        raise ValueError(f"statement: unknown or broken placeholder {err}; use {{area}}, "
+                         "{value}, {n}, {s} or {standard}") from None
 
 
 class Section(_Strict):
