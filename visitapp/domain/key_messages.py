@@ -16,7 +16,13 @@ from collections.abc import Sequence
 from visitapp.domain import indicators as ind
 from visitapp.domain.report import ChangeRow, FollowUp, HeadlineFigure, KeyMessage
 from visitapp.domain.visit import FindingKind, FindingState, VisitState
-from visitapp.domain.wording import RAG_WORDS, answer_sentence, format_date, number_against
+from visitapp.domain.wording import (
+    RAG_WORDS,
+    answer_sentence,
+    first_lower,
+    format_date,
+    number_against,
+)
 
 MAX_MESSAGES = 5
 
@@ -33,6 +39,7 @@ HEADLINE = (
 LOWER_IS_BETTER = {"stranded_mean", "super_stranded_mean", "trolley_waits_4h",
                    "trolley_waits_12h", "red_days_pct"}
 RAG_RANK = {"green": 0, "amber": 1, "red": 2}
+AREA_SUFFIX = ": area rating"
 
 
 def show_value(indicator_id: str, value: float | None, unit: str) -> str:
@@ -42,8 +49,8 @@ def show_value(indicator_id: str, value: float | None, unit: str) -> str:
     spec = ind.SPECS.get(indicator_id) or ind.MANUAL_SPECS.get(indicator_id)
     thresholds = spec.thresholds if spec is not None else None
     decimals = 2 if unit == "ratio" else 1
-    if unit != "ratio" and float(value).is_integer():
-        decimals = 0
+    if unit not in ("ratio", "%") and float(value).is_integer():
+        decimals = 0  # "110 patients", but "90.0%" like every other percentage
     number = number_against(float(value), thresholds, decimals)
     if unit == "%":
         return f"{number}%"
@@ -94,10 +101,10 @@ def area_change_row(label: str, before: str | None, after: str | None) -> Change
     then = RAG_WORDS.get(before or "", "Not rated")
     now = RAG_WORDS.get(after or "", "Not rated")
     if before not in RAG_RANK or after not in RAG_RANK:
-        return ChangeRow(f"{label}: area rating", then, now, "not comparable", None)
+        return ChangeRow(label + AREA_SUFFIX, then, now, "not comparable", None)
     step = RAG_RANK[after] - RAG_RANK[before]  # type: ignore[index]
     verdict = "no change" if step == 0 else ("better" if step < 0 else "worse")
-    return ChangeRow(f"{label}: area rating", then, now,
+    return ChangeRow(label + AREA_SUFFIX, then, now,
                      "no change" if step == 0 else f"{then} to {now}", verdict)
 
 
@@ -108,14 +115,15 @@ def _first_sentence(text: str) -> str:
 
 
 def _change_message(follow_up: FollowUp) -> KeyMessage | None:
-    moved = [r for r in follow_up.rows if r.verdict in ("better", "worse")]
+    named = [(first_lower(r.label), r) for r in follow_up.indicators]
+    named += [(f"the rating of {r.label.removesuffix(AREA_SUFFIX)}", r) for r in follow_up.areas]
+    moved = [(name, r) for name, r in named if r.verdict in ("better", "worse")]
     if not moved:
         return None
-    worse = [r for r in moved if r.verdict == "worse"]
-    better = [r for r in moved if r.verdict == "better"]
+    worse = [x for x in moved if x[1].verdict == "worse"]
+    better = [x for x in moved if x[1].verdict == "better"]
     shown = (worse[:2] + better[:2])[:3]
-    parts = [f"{r.label[:1].lower() + r.label[1:]} is {r.verdict} ({r.before} then, "
-             f"{r.after} now)" for r in shown]
+    parts = [f"{name} is {r.verdict} ({r.before} then, {r.after} now)" for name, r in shown]
     rag = "red" if worse and not better else ("green" if better and not worse else "amber")
     return KeyMessage(f"Since our visit on {follow_up.earlier_date_text}: "
                       + "; ".join(parts) + ".", rag, "change")

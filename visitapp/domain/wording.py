@@ -49,7 +49,7 @@ def number_against(value: float, thresholds: Thresholds | None, decimals: int = 
     return text
 
 
-def _first_lower(text: str) -> str:
+def first_lower(text: str) -> str:
     """Lower-case the first letter for use mid-sentence, but not of an acronym (SAFER)."""
     first = text.split(" ", 1)[0]
     if len(first) > 1 and first.isupper():
@@ -79,14 +79,14 @@ def answer_sentence(area: str, item: Item, value: Any, rag: str | None) -> str:
         return text if text.endswith((".", "!", "?")) else text + "."
     if item.expect is not None and standard:
         if value == item.expect:
-            return f"{area} meets the standard: {_first_lower(standard)}."
+            return f"{area} meets the standard: {first_lower(standard)}."
         if value == "partial":
-            return f"{area} only partly meets the standard: {_first_lower(standard)}."
-        return f"{area} does not meet the standard: {_first_lower(standard)}."
+            return f"{area} only partly meets the standard: {first_lower(standard)}."
+        return f"{area} does not meet the standard: {first_lower(standard)}."
     if item.type is AnswerType.RAG:
         word = RAG_WORDS.get(str(value), str(value))
         return f"{area}: we rated “{_question(item.prompt)}” {word}."
     if standard:
         return f"{area}: {shown} ({_question(item.prompt).lower()}); the standard is " \
-               f"{_first_lower(standard)}."
+               f"{first_lower(standard)}."
     return f"{area}: {_question(item.prompt)}: {shown}."
