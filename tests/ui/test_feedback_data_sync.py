@@ -144,7 +144,7 @@ def test_data_screen__shows_indicators_saves_a_figure_and_definitions(
         app: App, services: Services, demo_visit_id: str) -> None:
     screen = build_screen(app, f"/visit/{demo_visit_id}/data")
     four = find(screen.view, "ind-four_hour_pct")
-    assert four.label.startswith("4-hour performance: 90.5%. Rating: Amber.")
+    assert four.label.startswith("4-hour performance: 90.4%. Rating: Amber.")
     assert "0 of 13 weeks" in words(find(screen.view, "chart-four-hour-summary"))
     field = screen.manual_fields["trolley_waits_12h"]
     field.field.value = "3"
