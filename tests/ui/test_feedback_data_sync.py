@@ -326,3 +326,18 @@ def test_data_screen__a_follow_up_shows_the_changes_since_the_earlier_visit(
     shown = words(screen.comparison)
     assert "Compared with the visit of 2026-11-27." in shown
     assert "4-hour performance: 85 then, 90 now (up 5)" in shown
+
+
+def test_checklist__shows_the_suggested_rating_and_the_team_overrides_it(
+        app: App, services: Services, demo_visit_id: str) -> None:
+    ed = services.visits.load(demo_visit_id).areas[0]
+    screen = build_screen(app, f"/visit/{demo_visit_id}/area/{ed.key}")
+    line = find(screen.view, "suggested-ed.handovers_over_30")
+    assert words(line) == "Suggested: Red. Standard: No handover over 30 minutes."
+    tap(find(screen.view, "rate-ed.handovers_over_30-amber"))
+    assert words(line).startswith("Team's rating: Amber (suggested: Red).")
+    area = services.visits.load(demo_visit_id).area(ed.key)
+    item = area.form.item("ed.handovers_over_30")
+    assert area.item_rag(item) == "amber" and area.suggested_rag(item) == "red"
+    tap(find(screen.view, "rate-ed.handovers_over_30-suggested"))
+    assert services.visits.load(demo_visit_id).area(ed.key).item_rag(item) == "red"

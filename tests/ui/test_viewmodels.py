@@ -119,3 +119,13 @@ def test_ensure_demo_visit__only_on_first_run(services: Services) -> None:
     assert first is not None
     assert ensure_demo_visit(services, EXAMPLE_DATE) is None
     assert len(services.visits.list_visits()) == 1
+
+
+def test_rating_words__say_the_suggestion_and_its_standard_or_the_teams_rating():
+    from visitapp.domain.form_loading import load_forms
+
+    item = next(i for f in load_forms() for i in f.items if i.id == "ed.handovers_over_30")
+    assert vm.rating_words(item, "red", None) == (
+        "Suggested: Red. Standard: No handover over 30 minutes.")
+    assert vm.rating_words(item, "red", "amber") == (
+        "Team's rating: Amber (suggested: Red). Standard: No handover over 30 minutes.")

@@ -46,6 +46,7 @@ from visitapp.report.style import (
     P,
     S,
     empty,
+    needs_fallback,
     plain,
     rag_cmds,
     rag_word,
@@ -162,7 +163,7 @@ NOT_ANSWERED = "Not answered"
 def _lines(value: str, width: float) -> Any:
     """Short text wrapped into lines of a plain string cell (cheaper than a Paragraph);
     anything long or multi-line stays a Paragraph, which can split across pages."""
-    if len(value) > 400 or "\n" in value:
+    if len(value) > 400 or "\n" in value or needs_fallback(value):
         return P(value, "cell")
     lines = simpleSplit(plain(value), F, MIN_PT, width - CELL_PAD)
     if any(stringWidth(line, F, MIN_PT) > width - CELL_PAD for line in lines):
@@ -173,7 +174,7 @@ def _lines(value: str, width: float) -> Any:
 def _short(value: str, width: float) -> Any:
     """A plain string when it fits on one line of the cell (far cheaper than a Paragraph,
     which a 600-answer report would build hundreds of), else a wrapping Paragraph."""
-    if "\n" not in value and len(value) < 60:
+    if "\n" not in value and len(value) < 60 and not needs_fallback(value):
         short = plain(value)
         if stringWidth(short, F, MIN_PT) <= width - CELL_PAD:
             return short

@@ -100,16 +100,58 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _fix_cache: dict[str, str] = {}
 
 
+def _nothing_alone(ch: str) -> bool:
+    """Joiners, variation selectors, skin tones: nothing to draw on their own."""
+    return unicodedata.category(ch) in ("Cf", "Mn", "Me") or 0x1F3FB <= ord(ch) <= 0x1F3FF
+
+
 def fix_glyphs(text: str) -> str:
+    """Text for one font (the canvas header): what DejaVu lacks becomes a white square."""
     covered = fonts.covered()
     out = []
     for ch in text:
         if ord(ch) in covered or ch == "\n":
             out.append(ch)
-        elif unicodedata.category(ch) in ("Cf", "Mn", "Me") or 0x1F3FB <= ord(ch) <= 0x1F3FF:
-            continue  # joiners, variation selectors, skin tones: nothing to draw alone
-        else:
+        elif not _nothing_alone(ch):
             out.append(fonts.MISSING_GLYPH)
+    return "".join(out)
+
+
+def needs_fallback(value: str) -> bool:
+    """True when some character must be set in a fallback font (so: a Paragraph)."""
+    if value.isascii():
+        return False
+    covered = fonts.covered()
+    return any(ord(c) not in covered and fonts.fallback_font(c) for c in value)
+
+
+def _with_fallbacks(s: str) -> str:
+    """Escaped markup with each run of characters DejaVu lacks in a font that has them;
+    a character no font here covers is a visible white square."""
+    covered = fonts.covered()
+    out: list[str] = []
+    run: list[str] = []
+    run_font: str | None = None
+
+    def flush() -> None:
+        if run:
+            chunk = escape("".join(run))
+            out.append(f'<font name="{run_font}">{chunk}</font>' if run_font else chunk)
+            run.clear()
+
+    for ch in s:
+        font = None
+        if ord(ch) not in covered and ch != "\n":
+            if _nothing_alone(ch):
+                continue
+            font = fonts.fallback_font(ch)
+            if font is None:
+                ch = fonts.MISSING_GLYPH
+        if font != run_font:
+            flush()
+            run_font = font
+        run.append(ch)
+    flush()
     return "".join(out)
 
 
@@ -122,9 +164,7 @@ def text(value: str | None) -> str:
         return cached
     s = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     s = _CONTROL.sub("", s)
-    if not s.isascii():
-        s = fix_glyphs(s)
-    s = escape(s).replace("\n", "<br/>")
+    s = (escape(s) if s.isascii() else _with_fallbacks(s)).replace("\n", "<br/>")
     if len(_fix_cache) < 20_000:
         _fix_cache[value] = s
     return s

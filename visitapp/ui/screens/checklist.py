@@ -105,6 +105,11 @@ class ItemRow:
         parts.append(control)
         if self.field is not None:
             parts += [self.shown_box, self.error_box]
+        # A rated item (thresholds or an expected answer) shows the rating its answer
+        # suggests and lets the team set their own; built only once it is answered.
+        self.rating_box = ft.Column(spacing=0, visible=False)
+        if item.rated and item.type is not AnswerType.RAG:
+            parts.append(self.rating_box)
         parts += [self.extra, actions]
         self.control = sem(f"item-{iid}", ft.Container(
             bgcolor=vm.WHITE, border_radius=8,
@@ -138,6 +143,43 @@ class ItemRow:
             self.shown.value, self.shown_box.visible = f"Saved: {vm.shown_value(self.item, value)}", True
         else:
             self.shown_box.visible = False
+        self.show_rating()
+
+    def show_rating(self) -> None:
+        item, area = self.item, self.screen.area
+        if not item.rated or item.type is AnswerType.RAG:
+            return
+        answer = area.answers.get(item.id)
+        suggested = area.suggested_rag(item)
+        self.rating_box.visible = answer is not None and answer.value is not None
+        if not self.rating_box.visible:
+            return
+        if not self.rating_box.controls:
+            iid = item.id
+            self.rating_text = ft.Text("", size=SMALL, color=vm.NHS_TEXT)
+            buttons = [_small_button(f"rate-{iid}-{c.value}", f"Team: {c.label}", None,
+                                     lambda e, v=c.value: self._rate(v))
+                       for c in vm.RAG_CHOICES]
+            buttons.append(_small_button(f"rate-{iid}-suggested", "Use suggested", None,
+                                         lambda e: self._rate(None)))
+            self.rating_box.controls = [sem(f"suggested-{iid}", self.rating_text),
+                                        ft.Row(buttons, wrap=True, spacing=2)]
+        words = vm.rating_words(item, suggested, answer.team_rag if answer else None)
+        self.rating_text.value = words
+
+    def _rate(self, rag: str | None) -> None:
+        s = self.screen
+        try:
+            s.app.services.visits.rate_item(s.visit_id, s.key, self.item.id, rag,
+                                            author=s.author)
+        except (UserError, StoreError) as err:
+            s.app.problem(err)
+            return
+        s.area.answers.setdefault(self.item.id, AnswerState()).team_rag = rag
+        self.show_rating()
+        s.app.mark_saved("rating")
+        s.relayout()
+        s.app.push(self.control, s.progress, s.rag)
 
     def _pick(self, value: str) -> None:
         current = self.screen.area.answers.get(self.item.id, AnswerState()).value
