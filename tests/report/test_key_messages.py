@@ -142,7 +142,8 @@ def test_follow_up__key_messages_lead_with_the_change(
     assert squash("4-hour performance 85.0% 93.0% up 8.0 percentage points Better") in page
     assert squash("Children's ED: area rating Green Red Green to Red Worse") in page
     weekend = page[page.index(squash("Weekend to weekday discharge ratio")):]
-    assert weekend.index(squash("Better")) < weekend.index(squash("Stranded"))
+    assert weekend.index(squash("Better")) < weekend.index(squash("did not change"))
+    assert squash("Emergency admissions") not in page  # unchanged: only in Appendix B
 
 
 def test_team__edits_and_reorders_the_key_messages(services: Services) -> None:

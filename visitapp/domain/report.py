@@ -185,7 +185,7 @@ class RagRow:
     counts: RagCounts
     overall: str | None = None
     set_by_team: bool = False
-    critical_reds: list[str] = field(default_factory=list)  # prompts of critical Red items
+    critical_reds: list[str] = field(default_factory=list)  # critical Red answers, as sentences
 
 
 @dataclass(frozen=True)

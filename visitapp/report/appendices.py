@@ -77,11 +77,11 @@ def appendix_ratings(m: ReportModel) -> list[Flowable]:
     w = BODY_W - 3 * 24 * mm - 2 * 25 * mm
     out.append(table(rows, [w, 25 * mm, 24 * mm, 24 * mm, 24 * mm, 25 * mm],
                      extra=extra + [("ALIGN", (1, 0), (-1, -1), "CENTER")]))
-    critical = [(r.area, prompt) for r in m.rag_grid for prompt in r.critical_reds]
+    critical = [(r.area, sentence) for r in m.rag_grid for sentence in r.critical_reds]
     if critical:
         out.append(P("Safety-critical items rated Red", "h3"))
-        out += [Paragraph(text(f"{area}: {prompt}"), S["item"], bulletText="•")
-                for area, prompt in critical]
+        out += [Paragraph(text(sentence), S["item"], bulletText="•")
+                for _, sentence in critical]
     rated = [r for r in m.rag_grid if r.counts.rated]
     if rated and len(m.rag_grid) <= CHART_MAX_AREAS:
         reds = sum(1 for r in m.rag_grid if r.overall == "red")
@@ -117,8 +117,8 @@ def appendix_data(m: ReportModel) -> list[Flowable]:
                     cells[t.verdict_column] = verdict.capitalize()
                     extra += rag_cmds(t.verdict_column, i, VERDICT_RAG.get(verdict))
                 rows.append(cells)
-            if t.title:
-                out += [CondPageBreak(40 * mm), P(t.title, "h3")]
+            if t.title:  # not keepWithNext: that would carry the whole table over
+                out += [CondPageBreak(40 * mm), P(t.title, "h3t")]
             out += [table(rows, [BODY_W / n] * n, header=bool(t.header), extra=extra),
                     Spacer(1, 8)]
         for chart in x.charts:

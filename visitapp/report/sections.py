@@ -100,8 +100,13 @@ def key_messages(m: ReportModel) -> list[Flowable]:
                          extra=extra))
     else:
         out.append(empty("No data was shared for this visit."))
-    if m.follow_up is not None and m.follow_up.rows:
-        out += change_table(m.follow_up.earlier_date_text, m.follow_up.rows, "h2")
+    if m.follow_up is not None:
+        # Only what moved, here; every measure is in Appendix B.
+        moved = [r for r in m.follow_up.rows if r.verdict in ("better", "worse")]
+        if moved:
+            out += change_table(m.follow_up.earlier_date_text, moved[:8], "h2t")
+            out.append(P("Measures that did not change, or have no better direction, are "
+                         "in Appendix B.", "meta"))
     out.append(Spacer(1, 6))
     out.append(P(k.did, "meta"))
     return out
@@ -115,7 +120,7 @@ def change_table(earlier: str, rows: Sequence[Any], style: str) -> list[Flowable
         head.append([P(r.label, "cell"), P(r.before, "cell"), P(r.after, "cell"),
                      P(r.change, "cell"), (r.verdict or "no direction").capitalize()])
         extra += rag_cmds(4, i, VERDICT_RAG.get(r.verdict or ""))
-    widths = [BODY_W * 0.34, BODY_W * 0.13, BODY_W * 0.13, BODY_W * 0.2, BODY_W * 0.2]
+    widths = [BODY_W * 0.3, BODY_W * 0.14, BODY_W * 0.14, BODY_W * 0.19, BODY_W * 0.23]
     return [CondPageBreak(40 * mm), P(f"Change since our visit on {earlier}", style),
             table(head, widths, extra=extra)]
 

@@ -62,7 +62,7 @@ from visitapp.domain.visit import (
     Pathway,
     VisitState,
 )
-from visitapp.domain.wording import format_date, plural
+from visitapp.domain.wording import answer_sentence, format_date, plural
 from visitapp.errors import UserError
 
 __all__ = [
@@ -187,7 +187,10 @@ def build_report_model(
                 label=label, kind=AREA_KINDS.get(area.kind, area.kind), answered=answered,
                 visible=len(visible), overall=rating.overall, set_by_team=rating.set_by_team,
                 counts=counts))
-        critical = [area.form.item(i).prompt for i in rating.critical_reds]  # type: ignore[union-attr]
+        values = area.values()
+        critical = [guard(f"area {label!r}, item {i}", answer_sentence(
+            label, area.form.item(i), values[i], "red"),  # type: ignore[arg-type]
+            area.answers[i].value_confirmed) for i in rating.critical_reds if i in values]
         rag_grid.append(RagRow(area=label, counts=counts, overall=rating.overall,
                                set_by_team=rating.set_by_team, critical_reds=critical))
         if sections:
