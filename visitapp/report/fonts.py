@@ -95,6 +95,20 @@ def register_fonts() -> None:
         common = set(faces[0].charToGlyph)
         for face in faces[1:]:
             common &= set(face.charToGlyph)
+        _covered = frozenset(common)
+
+
+_fallbacks_loaded = False
+
+
+def _load_fallbacks() -> None:
+    """Register the fallback fonts: only when some text needs one (parsing them costs
+    most of a second, which a report in plain English should not pay)."""
+    global _fallbacks_loaded
+    with _lock:
+        if _fallbacks_loaded:
+            return
+        assert _covered is not None
         for name, filename, folders in FALLBACKS:
             path = next((f / filename for f in folders if (f / filename).is_file()), None)
             if path is None:
@@ -102,9 +116,9 @@ def register_fonts() -> None:
             pdfmetrics.registerFont(TTFont(name, str(path)))
             face = pdfmetrics.getFont(name).face  # type: ignore[attr-defined]
             for c in face.charToGlyph:
-                if c not in common and c > 0x20:
+                if c not in _covered and c > 0x20:
                     _fallback.setdefault(c, name)
-        _covered = frozenset(common)
+        _fallbacks_loaded = True
 
 
 def covered() -> frozenset[int]:
@@ -116,4 +130,6 @@ def covered() -> frozenset[int]:
 def fallback_font(char: str) -> str | None:
     """The fallback font that draws `char` (None: no font here has it)."""
     register_fonts()
+    if not _fallbacks_loaded:
+        _load_fallbacks()
     return _fallback.get(ord(char))
