@@ -189,7 +189,7 @@ def _rating_cell(r: Any) -> str:
         word += f"\n(team's;\nsuggested\n{rag_word(r.suggested_rag)})"
     elif r.rated_by_team:
         word += "\n(team's)"
-    return word + ("\nCritical" if r.critical else "")
+    return word + ("\n(critical item)" if r.critical else "")
 
 
 def _answer_tables(caption: str, section_rows: Sequence[Any]) -> list[Flowable]:
