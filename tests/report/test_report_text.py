@@ -101,3 +101,24 @@ def test_nothing_typed_disappears__emoji_and_cjk_in_a_fallback_font_else_a_marke
         assert "中文" in extracted
     assert fonts.fallback_font("\U00013000") is None
     assert fonts.MISSING_GLYPH in extracted  # the hieroglyph no font has: a visible box
+
+
+def test_tables_never_leave_a_lone_row_on_either_side_of_a_page_break() -> None:
+    from visitapp.report import fonts
+    from visitapp.report.style import table
+
+    fonts.register_fonts()
+    rows = [["Item", "Answer"]] + [[f"Row {n}", "Yes"] for n in range(10)]
+    grid = table(rows, [200, 100])
+    _, height = grid.wrap(300, 10_000)
+    row = height / len(rows)
+    for fits in range(1, 11):  # how many body rows would fit in the space left
+        parts = grid.split(300, row * (fits + 1) + 1)
+        if not parts:  # moved whole to the next page
+            assert fits < 2
+            continue
+        if len(parts) == 1:  # it all fits
+            assert fits == 10
+            continue
+        first, rest = (len(p._cellvalues) - 1 for p in parts)
+        assert first >= 2 and rest >= 2, (fits, first, rest)
