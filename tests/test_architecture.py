@@ -74,3 +74,13 @@ def test_office_service__imports_neither_flet_nor_reportlab_nor_the_app_ui():
                  if any(uses(p, pkg) for pkg in ("flet", "reportlab", "visitapp.ui",
                                                   "visitapp.report"))]
     assert offenders == []
+
+
+def test_report__draws_the_domain_model_and_never_imports_services():
+    """The renderer depends on `visitapp.domain.report` alone; `python -m visitapp.report`
+    (the README-picture script, an entry point like the CLI) is the one exception."""
+    offenders = [str(p.relative_to(REPO)) for p in python_files("visitapp", "report")
+                 if p.name != "__main__.py"
+                 and any(uses(p, pkg) for pkg in ("visitapp.services", "visitapp.store",
+                                                  "visitapp.ui", "visitapp.cli"))]
+    assert offenders == []

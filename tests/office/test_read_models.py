@@ -32,7 +32,7 @@ def test_push__materialises_visit_areas_answers_findings_and_indicators(office, 
     assert set(areas) == {a.key for a in state.areas}
     for area in state.areas:
         rollup = area.rag()
-        assert areas[area.key]["rag_worst"] == rollup.worst
+        assert areas[area.key]["rag_worst"] == rollup.overall
         assert areas[area.key]["red"] == rollup.counts["red"]
 
     answers = {(r["area_key"], r["item_id"]): r["value"] for r in _rows(office, t.read_answers, vid)}

@@ -400,7 +400,7 @@ def test_feedback__reorder__create_pdf__present__and_patient_data_said_inline(
                                       horizon="longer_term")
     tab.open(f"visit/{vid}/feedback")
     tab.wait("create-pdf")
-    tab.wait_text("report-preview", "Key recommendations")
+    tab.wait_text("report-preview", "Recommendations")
     tab.click(f"down-{first}")
     wait_until(lambda: [f.id for f in fb.feedback_findings(store.visits.load(vid))[
         "recommendation"]] == [second, first], what="the recommendations reordered")

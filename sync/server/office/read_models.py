@@ -226,7 +226,7 @@ def rate_areas(conn: Connection, areas: set[tuple[str, str]]) -> None:
                 if value is not None:
                     state.answers[item_id] = AnswerState(value=json.loads(value))
             rollup = state.rag()
-            worst, counts = rollup.worst, {k: rollup.counts.get(k, 0) for k in counts}
+            worst, counts = rollup.overall, {k: rollup.counts.get(k, 0) for k in counts}
         conn.execute(ra.update().where(ra.c.visit_id == visit_id, ra.c.entity_id == area_key)
                      .values(rag_worst=worst, **counts))
 

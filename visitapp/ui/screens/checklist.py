@@ -94,11 +94,18 @@ class ItemRow:
             meta.append(sem(f"req-{iid}", self.required))
         self.flags_box = sem(f"flags-{iid}", self.flags, visible=False)
         meta.append(self.flags_box)
+        # A rated item (thresholds or an expected answer) shows, once answered, the rating
+        # its answer suggests (or the team's) in one small line; More changes it.
+        self.rated = item.rated and item.type is not AnswerType.RAG
+        self.rating = ft.Text("", size=SMALL, color=theme.NHS_TEXT)
+        self.rating_box = sem(f"suggested-{iid}", self.rating, visible=False)
         words = ft.Column(spacing=2, expand=True, controls=[
             ft.Text(item.prompt, size=BODY, weight=ft.FontWeight.W_600, color=theme.NHS_TEXT),
             ft.Row(meta, spacing=10, wrap=True)] if item.required else [
             ft.Text(item.prompt, size=BODY, weight=ft.FontWeight.W_600, color=theme.NHS_TEXT),
             self.flags_box])
+        if self.rated:
+            words.controls.append(self.rating_box)
         if spec.inline(item):
             main: ft.Control = ft.Row([words, control, self.more], spacing=10,
                                       vertical_alignment=ft.CrossAxisAlignment.CENTER)
@@ -148,6 +155,28 @@ class ItemRow:
             self.shown.value, self.shown_box.visible = f"Saved: {shown}", True
         else:
             self.shown_box.visible = False
+        self.show_rating()
+
+    def show_rating(self) -> None:
+        if not self.rated:
+            return
+        answer = self.screen.area.answers.get(self.item.id)
+        self.rating_box.visible = answer is not None and answer.value is not None
+        if self.rating_box.visible:
+            self.rating.value = vm.rating_words(
+                self.item, self.screen.area.suggested_rag(self.item), answer.team_rag)
+
+    def _rate(self, rag: str | None) -> None:
+        s = self.screen
+        try:
+            s.model.rate_item(self.item.id, rag)
+        except (UserError, StoreError) as err:
+            s.app.problem(err)
+            return
+        self.show_rating()
+        s.app.mark_saved("rating")
+        s.relayout()
+        s.app.push(self.control, s.progress, s.rag)
 
     def _pick(self, value: str) -> None:
         current = self.screen.model.value(self.item.id)
@@ -190,6 +219,13 @@ class ItemRow:
                 app.page.pop_dialog()
                 action()
             return run
+
+        if self.rating_box.visible:
+            lines.append(ft.Text(self.rating.value, size=BODY, color=theme.NHS_TEXT))
+            lines.append(ft.Row(wrap=True, spacing=8, run_spacing=8, controls=[
+                *[button(f"rate-{iid}-{c.value}", f"Team: {c.label}",
+                         then(lambda v=c.value: self._rate(v))) for c in vm.RAG_CHOICES],
+                button(f"rate-{iid}-suggested", "Use suggested", then(lambda: self._rate(None)))]))
 
         app.page.show_dialog(ft.AlertDialog(
             modal=False, semantics_label=f"More: {item.prompt}",
@@ -420,7 +456,7 @@ class ChecklistScreen:
             if budget is not None:
                 budget -= len(self.shown[sec.id])
         self.progress.value = self.model.progress_text()
-        worst = self.area.rag().worst
+        worst = self.area.rag().overall
         if worst != self._worst or self.rag.content is None:
             self._worst = worst
             self.rag.content = rag_badge(worst)

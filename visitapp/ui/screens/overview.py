@@ -1,4 +1,4 @@
-"""A visit at a glance: each area's progress, required gaps, worst rating and findings,
+"""A visit at a glance: each area's progress, required gaps, area rating and findings,
 and the way into findings, photos, data, discussion and feedback; conflicts from sync."""
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ class OverviewScreen:
                         ft.Icons.CHECK_CIRCLE_OUTLINE, color=missing_colour, size=18),
                 ft.Text(c.missing_text, size=SMALL, color=theme.NHS_TEXT)]),
             ft.Row(spacing=10, wrap=True, controls=[
-                rag_badge(c.rag_worst),
+                rag_badge(c.rag_overall),
                 ft.Text(c.findings_text + (f" · {vm.count_words(c.photos, 'photo')}"
                                            if c.photos else ""),
                         size=SMALL)]),

@@ -113,5 +113,14 @@ def privacy_warning_text(reasons: Iterable[str]) -> str:
 RAG_WORDS = {"red": "Red", "amber": "Amber", "green": "Green"}
 
 
+def rating_words(item: Any, suggested: str | None, team: str | None) -> str:
+    """ "Suggested: Red. Standard: no handover over 30 minutes." or the team's rating."""
+    standard = f" Standard: {item.standard.rstrip('.')}." if item.standard else ""
+    if team:
+        return (f"Team's rating: {rag_word(team)} (suggested: {rag_word(suggested)})."
+                + standard)
+    return f"Suggested: {rag_word(suggested)}.{standard}"
+
+
 def rag_word(rag: str | None) -> str:
     return RAG_WORDS.get(rag or "", "Not rated")
