@@ -70,7 +70,7 @@ class TabletPrefs:
                 return  # the same item again: nothing to write
             place["last"] = [area_key, item_id]
             areas[area_key] = item_id
-            self._write()
+            self._write(durable=False)
 
     def last_position(self, visit_id: str) -> tuple[str, str] | None:
         """(area key, item id) last touched in the visit on this tablet, if any."""
@@ -84,14 +84,19 @@ class TabletPrefs:
         item = self._data["positions"].get(visit_id, {}).get("areas", {}).get(area_key)
         return item if isinstance(item, str) else None
 
-    def _write(self) -> None:
+    def _write(self, durable: bool = True) -> None:
+        """Replace the file whole (never half-written); `durable` waits for the disk.
+
+        The place in an area is written on the tap path and losing the last one in a
+        power cut costs nothing, so it skips the fsync; "I am" does not."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".ui-")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump(self._data, fh, indent=1, sort_keys=True)
                 fh.flush()
-                os.fsync(fh.fileno())
+                if durable:
+                    os.fsync(fh.fileno())
             os.replace(tmp, self.path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

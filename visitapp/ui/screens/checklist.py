@@ -152,10 +152,16 @@ class ItemRow:
     def _pick(self, value: str) -> None:
         current = self.screen.model.value(self.item.id)
         if vm.is_multi(self.item):
-            chosen = vm.toggle_multi(current, value)
-            self.screen.set_answer(self, chosen or None)
+            chosen: Any = vm.toggle_multi(current, value) or None
         else:
-            self.screen.set_answer(self, None if current == value else value)
+            chosen = None if current == value else value
+        # The choice shows at once; the write follows straight after on the event loop
+        # (in tap order). The "Saved" line says when it is on disk, and a refused write
+        # puts the choice back as it was.
+        assert self.choices is not None
+        self.choices.show(chosen)
+        self.screen.app.push(self.choices, status=False)
+        self.screen.app.page.run_task(self.screen.set_answer_soon, self, chosen)
 
     def _save_entry(self, text: str) -> None:
         self.screen.set_answer(self, text.strip() or None, raise_errors=True)
@@ -434,7 +440,9 @@ class ChecklistScreen:
         except (UserError, StoreError) as err:
             if raise_errors:
                 raise
-            self.app.problem(err)  # said in words; the answer on screen stays as it was
+            row.show(self.model.value(row.item.id))  # back to what is stored
+            self.app.push(row.control, status=False)
+            self.app.problem(err)  # said in words
             return
         row.show(value)
         self.app.mark_saved("answer")
@@ -444,6 +452,10 @@ class ChecklistScreen:
             # Undo is offered where an answer was replaced or cleared (a first answer is
             # undone by tapping it again).
             self.app.offer_undo(undo.message, lambda: self._undo(undo))
+
+    async def set_answer_soon(self, row: ItemRow, raw: Any) -> None:
+        await asyncio.sleep(0.001)  # let the choice reach the screen first
+        self.set_answer(row, raw)
 
     def _undo(self, step: vm.UndoStep) -> None:
         try:
