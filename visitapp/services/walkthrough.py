@@ -43,7 +43,7 @@ class TabletPrefs:
             data = {}
         if not isinstance(data, dict):
             data = {}
-        for part in ("i_am", "positions"):
+        for part in ("i_am", "positions", "photo_reminder"):
             if not isinstance(data.get(part), dict):
                 data[part] = {}
         return data
@@ -57,6 +57,16 @@ class TabletPrefs:
                 self._data["i_am"][visit_id] = name
             else:
                 self._data["i_am"].pop(visit_id, None)
+            self._write()
+
+    # --- the no-patient reminder before a visit's first photo -------------------------
+
+    def photo_reminder_seen(self, visit_id: str) -> bool:
+        return visit_id in self._data.get("photo_reminder", {})
+
+    def set_photo_reminder_seen(self, visit_id: str) -> None:
+        with self._lock:
+            self._data.setdefault("photo_reminder", {})[visit_id] = True
             self._write()
 
     # --- where the user was ---------------------------------------------------------

@@ -26,6 +26,7 @@ from visitapp.services.sync import BackgroundSync, SyncStatus
 from visitapp.services.walkthrough import TabletPrefs, ensure_demo_visit
 from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
+from visitapp.ui.photo_sources import FilePickerSource, PhotoSource, photo_source_for
 from visitapp.ui.routes import build_screen, stack_for
 from visitapp.ui.web_index import write_web_assets
 from visitapp.ui.widgets import SMALL, app_theme, sem
@@ -141,6 +142,7 @@ class App:
         self.status_bars: list[StatusBar] = []
         self.connectivity: ft.Connectivity | None = None
         self.file_picker: ft.FilePicker | None = None
+        self.photo_source: PhotoSource = FilePickerSource()
 
     # --- start-up ------------------------------------------------------------------
 
@@ -157,6 +159,7 @@ class App:
         if self.sync is not None:
             self.sync.listen(self._sync_done)
         self.file_picker = ft.FilePicker()
+        self.photo_source = photo_source_for(page)
         try:
             self.connectivity = ft.Connectivity(on_change=self._connectivity_changed)
             page.run_task(self._first_connectivity)
