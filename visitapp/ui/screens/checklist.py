@@ -201,8 +201,9 @@ class ItemRow:
             modal=False, semantics_label=f"More: {item.prompt}",
             title=ft.Text(item.prompt, size=18, weight=ft.FontWeight.BOLD,
                           color=theme.NHS_DARK_BLUE),
+            scrollable=True,  # the dialog as tall as its words, scrolling only if need be
             content=ft.Container(width=560, content=sem(f"guidance-{iid}", ft.Column(
-                lines, spacing=8, tight=True, scroll=ft.ScrollMode.AUTO))),
+                lines, spacing=8, tight=True))),
             actions=[ft.Row(wrap=True, spacing=8, run_spacing=8, controls=[
                 button(f"note-btn-{iid}", "Note", then(self.open_note), icon=ft.Icons.EDIT_NOTE),
                 button(f"flag-strength-{iid}", "Strength", then(lambda: self._flag("strength")),
@@ -532,9 +533,10 @@ class ChecklistScreen:
         entries = [button(f"go-section-{sid}", f"{title} ({done})", go(sid))
                    for sid, title, done in self.model.section_index()]
         page.show_dialog(ft.AlertDialog(
-            semantics_label="Sections of this area", title=ft.Text("Sections"),
+            semantics_label="Sections of this area", scrollable=True,
+            title=ft.Text("Sections", color=theme.NHS_DARK_BLUE),
             content=ft.Container(width=520, content=ft.Column(
-                entries, spacing=8, tight=True, scroll=ft.ScrollMode.AUTO,
+                entries, spacing=8, tight=True,
                 horizontal_alignment=ft.CrossAxisAlignment.STRETCH)),
             actions=[button("sections-close", "Close", lambda e: page.pop_dialog())]))
 
