@@ -36,7 +36,7 @@ def save_from_dialog(app: Any, save: Callable[[], object], *, warning: Any, erro
         warning.show(problem.reasons)
         return
     except UserError as problem:
-        error.value, error.visible = f"{not_done}: {problem}", True
+        error.value, error.visible = f"{not_done}: {vm.user_words(problem, capital=False)}", True
         return
     app.page.pop_dialog()
     app.mark_saved(saved_what)

@@ -292,7 +292,7 @@ class App:
         if isinstance(err, PatientDataWarning | UserError):
             self.toast(vm.user_words(err))
         elif isinstance(err, StoreError):
-            self.toast(f"Not saved: {vm.user_words(err)}. Try again; if it keeps happening, "
+            self.toast(f"Not saved: {vm.user_words(err, capital=False)}. Try again; if it keeps happening, "
                        "restart the app.")
         else:
             self.toast(f"Something went wrong: {err}")
@@ -340,7 +340,7 @@ class App:
                 try:
                     screen = build_screen(self, r)
                 except UserError as err:  # a visit or area no longer on this tablet
-                    self.toast(str(err))
+                    self.toast(vm.user_words(err))
                     if route != "/":
                         self.show("/")
                     return

@@ -168,7 +168,7 @@ class ItemRow:
         self.error_box.visible = False
 
     def _entry_error(self, err: Exception) -> None:
-        self.error.value = f"Not saved: {vm.user_words(err)}"
+        self.error.value = f"Not saved: {vm.user_words(err, capital=False)}"
         self.error_box.visible = True
         self.push()
 
