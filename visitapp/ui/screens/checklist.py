@@ -181,17 +181,23 @@ class ItemRow:
     def _pick(self, value: str) -> None:
         current = self.screen.model.value(self.item.id)
         if vm.is_multi(self.item):
-            chosen = vm.toggle_multi(current, value)
-            self.screen.set_answer(self, chosen or None)
+            chosen: Any = vm.toggle_multi(current, value) or None
         else:
-            self.screen.set_answer(self, None if current == value else value)
+            chosen = None if current == value else value
+        # The choice shows at once; the write follows straight after on the event loop
+        # (in tap order). The "Saved" line says when it is on disk, and a refused write
+        # puts the choice back as it was.
+        assert self.choices is not None
+        self.choices.show(chosen)
+        self.screen.app.push(self.choices, status=False)
+        self.screen.app.page.run_task(self.screen.set_answer_soon, self, chosen)
 
     def _save_entry(self, text: str) -> None:
         self.screen.set_answer(self, text.strip() or None, raise_errors=True)
         self.error_box.visible = False
 
     def _entry_error(self, err: Exception) -> None:
-        self.error.value = f"Not saved: {vm.user_words(err)}"
+        self.error.value = f"Not saved: {vm.user_words(err, capital=False)}"
         self.error_box.visible = True
         self.push()
 
@@ -231,8 +237,9 @@ class ItemRow:
             modal=False, semantics_label=f"More: {item.prompt}",
             title=ft.Text(item.prompt, size=18, weight=ft.FontWeight.BOLD,
                           color=theme.NHS_DARK_BLUE),
+            scrollable=True,  # the dialog as tall as its words, scrolling only if need be
             content=ft.Container(width=560, content=sem(f"guidance-{iid}", ft.Column(
-                lines, spacing=8, tight=True, scroll=ft.ScrollMode.AUTO))),
+                lines, spacing=8, tight=True))),
             actions=[ft.Row(wrap=True, spacing=8, run_spacing=8, controls=[
                 button(f"note-btn-{iid}", "Note", then(self.open_note), icon=ft.Icons.EDIT_NOTE),
                 button(f"flag-strength-{iid}", "Strength", then(lambda: self._flag("strength")),
@@ -470,7 +477,9 @@ class ChecklistScreen:
         except (UserError, StoreError) as err:
             if raise_errors:
                 raise
-            self.app.problem(err)  # said in words; the answer on screen stays as it was
+            row.show(self.model.value(row.item.id))  # back to what is stored
+            self.app.push(row.control, status=False)
+            self.app.problem(err)  # said in words
             return
         row.show(value)
         self.app.mark_saved("answer")
@@ -480,6 +489,10 @@ class ChecklistScreen:
             # Undo is offered where an answer was replaced or cleared (a first answer is
             # undone by tapping it again).
             self.app.offer_undo(undo.message, lambda: self._undo(undo))
+
+    async def set_answer_soon(self, row: ItemRow, raw: Any) -> None:
+        await asyncio.sleep(0.001)  # let the choice reach the screen first
+        self.set_answer(row, raw)
 
     def _undo(self, step: vm.UndoStep) -> None:
         try:
@@ -556,9 +569,10 @@ class ChecklistScreen:
         entries = [button(f"go-section-{sid}", f"{title} ({done})", go(sid))
                    for sid, title, done in self.model.section_index()]
         page.show_dialog(ft.AlertDialog(
-            semantics_label="Sections of this area", title=ft.Text("Sections"),
+            semantics_label="Sections of this area", scrollable=True,
+            title=ft.Text("Sections", color=theme.NHS_DARK_BLUE),
             content=ft.Container(width=520, content=ft.Column(
-                entries, spacing=8, tight=True, scroll=ft.ScrollMode.AUTO,
+                entries, spacing=8, tight=True,
                 horizontal_alignment=ft.CrossAxisAlignment.STRETCH)),
             actions=[button("sections-close", "Close", lambda e: page.pop_dialog())]))
 

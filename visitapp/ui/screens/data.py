@@ -362,7 +362,7 @@ class DataScreen:
 
     def _manual_error(self, indicator_id: str, err: Exception) -> None:
         error = self.manual_errors[indicator_id]
-        error.value, error.data.visible = f"Not saved: {err}", True
+        error.value, error.data.visible = f"Not saved: {vm.user_words(err, capital=False)}", True
 
     async def _import(self, e: ft.ControlEvent) -> None:
         try:

@@ -158,7 +158,7 @@ class OverviewScreen:
                     self.visit_id, self.add_kind, label.value,
                     author=self.app.author(self.visit_id))
             except UserError as err:
-                error.value, error.visible = str(err), True
+                error.value, error.visible = vm.user_words(err), True
                 return
             self.app.page.pop_dialog()
             self.app.mark_saved("area")

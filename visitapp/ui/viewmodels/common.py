@@ -96,12 +96,12 @@ PRIVACY_REMINDER = (
 _INTERNAL_PREFIX = re.compile(r"^(?:item|area|finding|attachment|visit) [\w.:/-]+: ")
 
 
-def user_words(err: Exception | str) -> str:
+def user_words(err: Exception | str, capital: bool = True) -> str:
     """An error for the person on the ward: the message without the internal id in front
     ("item ed.patients_in_majors: expected a whole number" -> "Expected a whole number").
     The CLI keeps the id: there it tells a user which line of a file to fix."""
     text = _INTERNAL_PREFIX.sub("", str(err).strip())
-    return text[:1].upper() + text[1:]
+    return text[:1].upper() + text[1:] if capital else text
 
 
 def privacy_warning_text(reasons: Iterable[str]) -> str:
