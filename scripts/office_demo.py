@@ -22,6 +22,8 @@ from pathlib import Path
 
 import httpx
 
+from visitapp.domain.timefmt import london_today
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DATA = REPO / ".data" / "office-demo"
@@ -113,7 +115,7 @@ def populate(url: str, base: str, today: date) -> str:
     token = office(url, "device", "add", "--team", "demo", "--name", "Demo tablet")
     tablet = open_services(DATA / "tablet" / "tablet.db")
     try:
-        create_demo_visit(tablet, photos=True)
+        create_demo_visit(tablet, today, photos=True)
         for (name, _region, _codes), when in zip(SYSTEMS[1:4], ("2026-02-11", "2025-10-02",
                                                                 "2026-06-18"), strict=True):
             vid = tablet.visits.create_visit(system=name, date=when, visit_type="diagnostic",
@@ -167,7 +169,7 @@ def main() -> None:
                 sys.exit("office demo: the office did not start")
         first = ADMIN not in office(args.database_url, "user", "list")
         if first:
-            password = populate(args.database_url, base, date.today())  # announced: today
+            password = populate(args.database_url, base, london_today())  # announced: today in London
             print(f"Demo data added. Sign in as {ADMIN} with the password {password} "
                   "(shown only now; add your own with `visitapp-office user add`).")
         print(f"The programme office is on {base} (Ctrl+C stops it).", flush=True)

@@ -114,7 +114,13 @@ def run() -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from sync.server.store import OfficeError
+    from visitapp.clock_override import ClockOverrideError, apply_from_environment
 
+    try:
+        apply_from_environment()
+    except ClockOverrideError as problem:
+        typer.echo(f"visitapp-office: {problem}", err=True)
+        sys.exit(1)
     try:
         app()
     except OfficeError as problem:

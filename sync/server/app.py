@@ -14,11 +14,11 @@ from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
-from pydantic import ValidationError
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from sync.protocol import (
+    DEVICE_HEADER,
     MAX_PULL,
     MIN_PROTOCOL_VERSION,
     PROTOCOL_HEADER,
@@ -31,10 +31,12 @@ from sync.protocol import (
     PushResponse,
     version_problem,
 )
-from sync.server import store
+from sync.server import blob_types, store
 from sync.server.auth import Principal
+from sync.server.intake import parse_push, read_body, results_in_order
 from sync.server.web import mount as mount_web
 from visitapp.domain import hlc as hlc_mod
+from visitapp.domain.op_schema import IDENT
 
 MAX_BLOB_BYTES = 50 * 1024 * 1024  # the tablet refuses photos over 40 MB
 SHA_PATTERN = r"^[0-9a-f]{64}$"
@@ -103,21 +105,21 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
                       server_time_ms=now_ms())
 
     @app.post("/v1/ops", response_model=PushResponse,
-              responses={403: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+              responses={403: {"model": ErrorBody}, 413: {"model": ErrorBody},
+                         422: {"model": ErrorBody}},
               openapi_extra={"requestBody": {"required": True, "content": {
                   "application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}}}})
     async def push(request: Request, version: Version, caller: Caller) -> Response:
         """Store a batch of ops in one transaction; a result per op."""
-        # Parsed here rather than by FastAPI: validating the raw JSON in one step costs
-        # less, and the protocol version and token are checked before the body is read.
-        try:
-            batch = PushRequest.model_validate_json(await request.body())
-        except ValidationError as err:
-            raise RequestValidationError(err.errors(include_url=False)) from None
-        problem = version_problem(batch.protocol)
+        # Parsed here rather than by FastAPI: each op is checked on its own against the one
+        # op schema, so a bad op is refused with its reason and the rest still go in.
+        intake = parse_push(await read_body(request))
+        problem = version_problem(intake.protocol)
         if problem:
             raise ProtocolError(problem)
-        results, clock = await run_in_threadpool(store.push, engine, caller, batch.ops, now_ms)
+        accepted, clock = await run_in_threadpool(
+            store.push, engine, caller, intake.ops, now_ms, own_device(request))
+        results = results_in_order(intake, accepted)
         # The shape of PushResponse, written directly (a model per result costs more).
         body = {"protocol": version, "results": results, "server_time_ms": now_ms(),
                 "server_hlc": clock}
@@ -135,12 +137,13 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
         # The shape of PullResponse, written directly: the rows come from our own tables.
         body = {"protocol": version, "ops": rows, "cursor": cursor, "has_more": has_more,
                 "server_time_ms": now,
-                "server_hlc": max(store.server_hlc(engine), hlc_mod.pack(now, 0))}
+                "server_hlc": max(store.server_hlc(engine, caller.team), hlc_mod.pack(now, 0))}
         return Response(json.dumps(body, separators=(",", ":"), ensure_ascii=False),
                         media_type="application/json")
 
     @app.put("/v1/blobs/{sha256}", response_model=BlobResult,
-             responses={413: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+             responses={413: {"model": ErrorBody}, 415: {"model": ErrorBody},
+                        422: {"model": ErrorBody}},
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/octet-stream": {"schema": {"type": "string",
                                                          "format": "binary"}}}}})
@@ -169,7 +172,8 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
                  sha256: Annotated[str, Path(pattern=SHA_PATTERN)]) -> Response:
         """Download an attachment uploaded by the caller's team."""
         data, content_type, _size = store.get_blob(engine, caller, sha256)
-        return Response(data, media_type=content_type)
+        return Response(data, media_type=content_type,
+                        headers=blob_types.download_headers(sha256, content_type))
 
     @app.head("/v1/blobs/{sha256}", response_class=Response)
     def has_blob(version: Version, caller: Caller,
@@ -192,6 +196,16 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def own_device(request: Request) -> str | None:
+    """The device id a tablet says it makes its ops under (absent from older apps)."""
+    value = request.headers.get(DEVICE_HEADER)
+    if value is None:
+        return None
+    if not IDENT.fullmatch(value):
+        raise store.OfficeError(f"{DEVICE_HEADER} is not a device id")
+    return value
 
 
 def _too_large(size: int, limit: int) -> str:

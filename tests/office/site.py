@@ -15,7 +15,7 @@ import httpx
 
 from sync.client import RetryPolicy, SyncClient
 from visitapp.services.app import open_services
-from visitapp.services.demo import create_demo_visit
+from visitapp.services.demo import EXAMPLE_DATE, create_demo_visit
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -94,7 +94,7 @@ def populate(site: Site, root: Path) -> None:
     a = open_services(root / "a" / "tablet.db")
     b = open_services(root / "b" / "tablet.db")
     try:
-        demo = create_demo_visit(a, photos=True)
+        demo = create_demo_visit(a, EXAMPLE_DATE, photos=True)
         pdf = root / "feedback.pdf"
         feedback.write_report_pdf(a, demo, pdf)
         feedback.mark_presented(a, demo, pdf, by="Dr A. Example")

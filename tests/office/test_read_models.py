@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from sync.server.office import read_models
 from sync.server.office import tables as t
-from visitapp.services.demo import create_demo_visit
+from visitapp.services.demo import EXAMPLE_DATE, create_demo_visit
 
 
 def _rows(office, table, visit_id):
@@ -20,7 +20,7 @@ def _rows(office, table, visit_id):
 
 def test_push__materialises_visit_areas_answers_findings_and_indicators(office, make_tablet):
     tablet = make_tablet()
-    vid = create_demo_visit(tablet.services, photos=False)
+    vid = create_demo_visit(tablet.services, EXAMPLE_DATE, photos=False)
     tablet.sync()
     state = tablet.services.visits.load(vid)
 
@@ -53,7 +53,7 @@ def test_push__materialises_visit_areas_answers_findings_and_indicators(office, 
 
 def test_later_edit__wins_on_the_office_as_on_the_tablets(office, make_tablet):
     a, b = make_tablet(), make_tablet()
-    vid = create_demo_visit(a.services, photos=False, data=False)
+    vid = create_demo_visit(a.services, EXAMPLE_DATE, photos=False, data=False)
     a.sync()
     b.sync()
     b.services.visits.update_visit(vid, system="Renamed system (fictional)", author="B")
@@ -66,7 +66,7 @@ def test_later_edit__wins_on_the_office_as_on_the_tablets(office, make_tablet):
 
 def test_rebuild_all__gives_the_same_rows_as_the_pushes(office, make_tablet):
     tablet = make_tablet()
-    vid = create_demo_visit(tablet.services, photos=False)
+    vid = create_demo_visit(tablet.services, EXAMPLE_DATE, photos=False)
     tablet.sync()
     before = {tb.name: _rows(office, tb, vid) for tb in (t.read_areas, t.read_answers,
                                                         t.read_indicators)}

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from sync.server.office import systems, users
 from sync.server.web.settings import WebSettings
-from visitapp.services.demo import create_demo_visit
+from visitapp.services.demo import EXAMPLE_DATE, create_demo_visit
 
 PASSWORD = "correct horse battery"
 
@@ -41,7 +41,7 @@ def people(office):
 @pytest.fixture
 def synced(people, make_tablet):
     tablet = make_tablet()
-    vid = create_demo_visit(tablet.services, photos=False)
+    vid = create_demo_visit(tablet.services, EXAMPLE_DATE, photos=False)
     tablet.sync()
     return people, vid
 

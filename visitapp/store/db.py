@@ -12,6 +12,7 @@ same SQLAlchemy engine directly (an ORM add + commit per answer costs ~25x a bar
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -46,8 +47,9 @@ class Database:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            _make_private(self.path)
         except OSError as err:
-            raise StoreError(f"cannot create the folder for {self.path}: {err}") from err
+            raise StoreError(f"cannot create {self.path}: {err}") from err
         self.engine: Engine = create_engine(
             f"sqlite:///{self.path}",
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
@@ -124,6 +126,15 @@ class Database:
                 )
         clock.receive(row[1])
         return row[0], clock
+
+
+def _make_private(path: Path) -> None:
+    """The database is readable by its owner only (SQLite gives its -wal and -shm files
+    the same mode): it holds the team's notes and, later, the tablet's signing key."""
+    if str(path) == ":memory:":
+        return
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
 
 
 def ms_to_iso(ms: int) -> str:

@@ -4,14 +4,14 @@ systems register and the monthly A&E figures.
 Frozen once released: a new change is a new revision.
 
 Revision ID: 0003_office_web
-Revises: 0001_office_initial
+Revises: 0002_op_checks
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_office_web"
-down_revision = "0001_office_initial"
+down_revision = "0002_op_checks"
 branch_labels = None
 depends_on = None
 
