@@ -79,18 +79,18 @@ def test_rebuild_all__gives_the_same_rows_as_the_pushes(office, make_tablet):
 
 def test_on_postgresql__a_push_fills_the_read_models_and_the_pages_read_them(
         pg_office, tmp_path):
-    from sync.client import SyncClient
     from sync.server.db import read
     from sync.server.office import smart_list, systems
     from tests.sync.conftest import NO_WAIT
     from visitapp.services.app import open_services
+    from visitapp.services.sync import sync_engine
 
     device, token = pg_office.device()
     services = open_services(tmp_path / "tablet.db")
     try:
-        vid = create_demo_visit(services, photos=False)
+        vid = create_demo_visit(services, EXAMPLE_DATE, photos=False)
         with pg_office.http(token) as http:
-            SyncClient(services.db, services.blobs, http, retry=NO_WAIT).sync()
+            sync_engine(services.db, services.blobs, http, retry=NO_WAIT).sync()
         expected = {i.id: i.value for i in services.metrics.indicators(vid)}
         system = services.visits.load(vid).system
     finally:
