@@ -105,3 +105,22 @@ def test_ui_screens__never_import_each_other_nor_the_app_shell():
             if "from visitapp.ui.screens" in p.read_text(encoding="utf-8")]
     assert offenders == [] and lazy == []
     assert not uses(REPO / "visitapp" / "ui" / "routes.py", "visitapp.ui.main")
+
+
+@pytest.mark.parametrize("part", [("sync", "server", "web"), ("sync", "server", "office")])
+def test_office_web_app__reads_domain_and_store_only_never_the_tablet_app(part):
+    """The office's pages and queries reuse the tablets' domain code, never their app
+    layers (services, UI, report) or the frameworks those use."""
+    files = python_files(*part)
+    assert files, part
+    offenders = [str(p.relative_to(REPO)) for p in files
+                 if any(uses(p, pkg) for pkg in ("flet", "reportlab", "visitapp.ui",
+                                                  "visitapp.report", "visitapp.services",
+                                                  "visitapp.store", "visitapp.cli"))]
+    assert offenders == []
+
+
+def test_office_queries__never_import_the_web_framework():
+    offenders = [str(p.relative_to(REPO)) for p in python_files("sync", "server", "office")
+                 if any(uses(p, pkg) for pkg in ("fastapi", "starlette", "jinja2"))]
+    assert offenders == []

@@ -75,3 +75,33 @@ def test_rebuild_all__gives_the_same_rows_as_the_pushes(office, make_tablet):
     after = {tb.name: _rows(office, tb, vid) for tb in (t.read_areas, t.read_answers,
                                                        t.read_indicators)}
     assert after == before and before["read_answers"]
+
+
+def test_on_postgresql__a_push_fills_the_read_models_and_the_pages_read_them(
+        pg_office, tmp_path):
+    from sync.server.db import read
+    from sync.server.office import smart_list, systems
+    from tests.sync.conftest import NO_WAIT
+    from visitapp.services.app import open_services
+    from visitapp.services.sync import sync_engine
+
+    device, token = pg_office.device()
+    services = open_services(tmp_path / "tablet.db")
+    try:
+        vid = create_demo_visit(services, EXAMPLE_DATE, photos=False)
+        with pg_office.http(token) as http:
+            sync_engine(services.db, services.blobs, http, retry=NO_WAIT).sync()
+        expected = {i.id: i.value for i in services.metrics.indicators(vid)}
+        system = services.visits.load(vid).system
+    finally:
+        services.close()
+    office_indicators = {r["indicator_id"]: r["value"]
+                         for r in _rows(pg_office, t.read_indicators, vid)}
+    assert office_indicators == expected
+    assert any(r["rag_worst"] for r in _rows(pg_office, t.read_areas, vid))
+    systems.add_system(pg_office.engine, name=system, now_ms=0)
+    from datetime import date
+
+    with read(pg_office.engine) as conn:
+        [row] = smart_list.build(conn, date(2026, 12, 1))
+    assert row.name == system and row.latest_visit_id == vid and row.registered

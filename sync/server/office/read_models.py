@@ -208,27 +208,46 @@ def load_form(conn: Connection, form_hash: str | None) -> Form | None:
 
 
 def rate_areas(conn: Connection, areas: set[tuple[str, str]]) -> None:
-    """Store each area's RAG roll-up, worked out by the tablet's own rule."""
+    """Store each area's RAG roll-up, worked out by the tablet's own rule.
+
+    A few queries per visit, not per area: a push touches many areas of few visits.
+    """
     ra, ans = t.read_areas, t.read_answers
-    for visit_id, area_key in sorted(areas):
-        area = conn.execute(select(ra.c.form_hash, ra.c.kind, ra.c.label).where(
-            ra.c.visit_id == visit_id, ra.c.entity_id == area_key)).first()
-        if area is None:
-            continue  # answers can arrive before their area: rated when it comes
-        form = load_form(conn, area.form_hash)
-        counts = {"red": 0, "amber": 0, "green": 0}
-        worst = None
-        if form is not None:
-            state = AreaState(key=area_key, kind=area.kind or "", label=area.label or "",
-                              form=form)
-            for item_id, value in conn.execute(select(ans.c.item_id, ans.c.value).where(
-                    ans.c.visit_id == visit_id, ans.c.area_key == area_key)):
-                if value is not None:
-                    state.answers[item_id] = AnswerState(value=json.loads(value))
-            rollup = state.rag()
-            worst, counts = rollup.overall, {k: rollup.counts.get(k, 0) for k in counts}
-        conn.execute(ra.update().where(ra.c.visit_id == visit_id, ra.c.entity_id == area_key)
-                     .values(rag_worst=worst, **counts))
+    by_visit: dict[str, set[str]] = defaultdict(set)
+    for visit_id, area_key in areas:
+        by_visit[visit_id].add(area_key)
+    updates: list[dict[str, Any]] = []
+    forms: dict[str | None, Form | None] = {}
+    for visit_id, keys in sorted(by_visit.items()):
+        found = {r.entity_id: r for chunk in _chunks(sorted(keys)) for r in conn.execute(
+            select(ra.c.entity_id, ra.c.form_hash, ra.c.kind, ra.c.label).where(
+                ra.c.visit_id == visit_id, ra.c.entity_id.in_(chunk)))}
+        # Answers can arrive before their area: an area not here yet is rated when it comes.
+        values: dict[str, dict[str, Any]] = defaultdict(dict)
+        for chunk in _chunks(sorted(found)):
+            for area_key, item_id, value in conn.execute(
+                    select(ans.c.area_key, ans.c.item_id, ans.c.value).where(
+                        ans.c.visit_id == visit_id, ans.c.area_key.in_(chunk),
+                        ans.c.value.is_not(None))):
+                values[area_key][item_id] = json.loads(value)
+        for area_key, area in found.items():
+            if area.form_hash not in forms:
+                forms[area.form_hash] = load_form(conn, area.form_hash)
+            form = forms[area.form_hash]
+            counts = {"red": 0, "amber": 0, "green": 0}
+            worst = None
+            if form is not None:
+                state = AreaState(key=area_key, kind=area.kind or "", label=area.label or "",
+                                  form=form)
+                state.answers = {i: AnswerState(value=v) for i, v in values[area_key].items()}
+                rollup = state.rag()
+                worst, counts = rollup.overall, {k: rollup.counts.get(k, 0) for k in counts}
+            updates.append({"v": visit_id, "k": area_key, "rag_worst": worst, **counts})
+    if updates:
+        from sqlalchemy import bindparam
+
+        conn.execute(ra.update().where(ra.c.visit_id == bindparam("v"),
+                                       ra.c.entity_id == bindparam("k")), updates)
 
 
 def _metric_fields(conn: Connection, visit_id: str, entity: str) -> dict[str, dict[str, Any]]:
