@@ -105,3 +105,33 @@ def test_on_postgresql__a_push_fills_the_read_models_and_the_pages_read_them(
     with read(pg_office.engine) as conn:
         [row] = smart_list.build(conn, date(2026, 12, 1))
     assert row.name == system and row.latest_visit_id == vid and row.registered
+
+
+def test_team_ratings__rate_the_area_on_the_office_as_on_the_tablet(office, make_tablet):
+    tablet = make_tablet()
+    vid = create_demo_visit(tablet.services, EXAMPLE_DATE, photos=False, data=False)
+    tablet.sync()
+    visits = tablet.services.visits
+    ed = visits.load(vid).areas[0]
+    item = ed.form.item("ed.handovers_over_30")
+    assert ed.suggested_rag(item) == "red"
+    visits.rate_item(vid, ed.key, item.id, "green", author="Test Lead")
+    ward = visits.load(vid).areas[3]
+    chosen = next(r for r in ("green", "amber", "red") if r != ward.rag().computed)
+    visits.rate_area(vid, ward.key, chosen, author="Test Lead")
+    tablet.sync()
+
+    def office_area(key):
+        return next(r for r in _rows(office, t.read_areas, vid) if r["entity_id"] == key)
+
+    state = visits.load(vid)
+    for key in (ed.key, ward.key):
+        rollup = state.area(key).rag()
+        row = office_area(key)
+        assert (row["rag_worst"], row["red"], row["amber"], row["green"]) == (
+            rollup.overall, rollup.counts["red"], rollup.counts["amber"], rollup.counts["green"])
+    assert office_area(ward.key)["rag_worst"] == chosen
+    assert state.area(ed.key).rag().counts["green"] == ed.rag().counts["green"] + 1
+    visits.rate_area(vid, ward.key, None, author="Test Lead")  # back to the computed rating
+    tablet.sync()
+    assert office_area(ward.key)["rag_worst"] == visits.load(vid).area(ward.key).rag().computed
