@@ -24,7 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from visitapp.services.app import Services, open_services
-from visitapp.services.demo import create_demo_visit, create_large_visit, generated_photo
+from visitapp.services.demo import (
+    EXAMPLE_DATE,
+    create_demo_visit,
+    create_large_visit,
+    generated_photo,
+)
 from visitapp.services.feedback import build_report, write_report_pdf
 from visitapp.services.report_model import ReportModel
 
@@ -33,7 +38,7 @@ MAX_RATIO = 2.0
 
 
 def demo_like(services: Services) -> str:
-    visit_id = create_demo_visit(services)
+    visit_id = create_demo_visit(services, EXAMPLE_DATE)
     areas = services.visits.load(visit_id).areas
     for i in range(17):  # the demo has 3 photos: 20 in all
         services.attachments.attach_photo(

@@ -34,7 +34,7 @@ from sync.server import store  # noqa: E402
 from sync.server.db import open_database  # noqa: E402
 from visitapp.domain import hlc  # noqa: E402
 from visitapp.services.app import open_services  # noqa: E402
-from visitapp.services.demo import create_demo_visit  # noqa: E402
+from visitapp.services.demo import EXAMPLE_DATE, create_demo_visit  # noqa: E402
 from visitapp.services.sync import sync_engine  # noqa: E402
 from visitapp.store import oplog  # noqa: E402
 
@@ -255,7 +255,7 @@ def join(label: str, served: tuple[str, int], url: str, tmp: Path) -> None:
     _, fresh_token = store.add_device(engine, team="join", name="fresh")
     engine.dispose()
     demo = tablet(tmp, f"{label}-demo")
-    create_demo_visit(demo)
+    create_demo_visit(demo, EXAMPLE_DATE)
     seed = tablet(tmp, f"{label}-seed")
     clone_visits(seed, demo, JOIN_VISITS)
     with demo.db.read() as conn:

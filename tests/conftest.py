@@ -1,4 +1,8 @@
-"""Shared fixtures: a fresh tablet database per test, and a realistic demo visit."""
+"""Shared fixtures: a fresh tablet database per test, and a realistic demo visit.
+
+With `VISITAPP_TEST_NOW` set, the whole run (and every process it starts) happens at that
+instant, ticking on: see visitapp/clock_override.py and the README's Testing section.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from visitapp.clock_override import apply_from_environment
 from visitapp.services.app import Services, open_services
-from visitapp.services.demo import create_demo_visit
+from visitapp.services.demo import EXAMPLE_DATE, create_demo_visit
+
+SHIFTED_TO = apply_from_environment()
 
 # Bounded example counts keep .ci/run short; `HYPOTHESIS_PROFILE=thorough` for soak runs.
 settings.register_profile("ci", max_examples=60, deadline=None,
@@ -20,6 +27,10 @@ settings.register_profile("thorough", max_examples=1000, deadline=None,
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    return f"clocks moved to {SHIFTED_TO.isoformat()} by VISITAPP_TEST_NOW" if SHIFTED_TO else None
 
 
 @pytest.fixture
@@ -44,4 +55,4 @@ def other_services(tmp_path: Path) -> Iterator[Services]:
 
 @pytest.fixture
 def demo_visit_id(services: Services) -> str:
-    return create_demo_visit(services)
+    return create_demo_visit(services, EXAMPLE_DATE)

@@ -1,4 +1,4 @@
-"""The programme office HTTP service: push, pull, attachments, health, and a plain page.
+"""The programme office HTTP service: push, pull, attachments, health, and the office pages.
 
 Built by `create_app(engine)` with everything handed in (no import-time settings), so tests
 bind an httpx client to it with no sockets and a fake clock.
@@ -6,9 +6,6 @@ bind an httpx client to it with no sockets and a fake clock.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import html
 import json
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -16,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
@@ -37,6 +34,7 @@ from sync.protocol import (
 from sync.server import blob_types, store
 from sync.server.auth import Principal
 from sync.server.intake import parse_push, read_body, results_in_order
+from sync.server.web import mount as mount_web
 from visitapp.domain import hlc as hlc_mod
 from visitapp.domain.op_schema import IDENT
 
@@ -86,6 +84,7 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
         responses={401: {"model": ErrorBody}, 426: {"model": ErrorBody}},
     )
     app.state.engine = engine
+    mount_web(app, engine, now_ms=now_ms)  # the office's pages for people (sync.server.web)
 
     @app.exception_handler(store.OfficeError)
     async def office_error(_request: Request, exc: store.OfficeError) -> JSONResponse:
@@ -183,17 +182,6 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
         _data, content_type, size = store.get_blob(engine, caller, sha256, with_data=False)
         return Response(headers={"x-blob-size": str(size)}, media_type=content_type)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(authorization: Annotated[str | None, Header()] = None) -> Response:
-        try:
-            caller = store.authenticate(engine, _token(authorization))
-        except store.Unauthorised as exc:
-            return HTMLResponse(f"<p>{html.escape(str(exc))}</p>", status_code=401, headers={
-                "WWW-Authenticate": 'Basic realm="visitapp programme office"'})
-        if not caller.is_office:
-            raise store.Forbidden("this page needs a programme office token")
-        return HTMLResponse(_page(store.visits_by_team(engine)))
-
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version,
@@ -226,49 +214,8 @@ def _too_large(size: int, limit: int) -> str:
 
 
 def _token(authorization: str | None) -> str | None:
-    """A bearer token, or the password of HTTP Basic (so a browser can open the page)."""
+    """The bearer token of a tablet or an office token (people sign in to the pages)."""
     if not authorization:
         return None
     scheme, _, value = authorization.partition(" ")
-    if scheme.lower() == "bearer":
-        return value.strip() or None
-    if scheme.lower() == "basic":
-        try:
-            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        return decoded.partition(":")[2] or None
-    return None
-
-
-def _page(rows: list[dict[str, Any]]) -> str:
-    teams: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        teams.setdefault(r["team"], []).append(r)
-    parts = ["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-             "<title>Peer visits: programme office</title></head><body>",
-             "<h1>Synced peer visits</h1>"]
-    if not teams:
-        parts.append("<p>No visit has been synced yet.</p>")
-    for team, visits in teams.items():
-        parts.append(f"<h2>{html.escape(team)} ({len(visits)})</h2><table>"
-                     "<tr><th>Visit</th><th>System</th><th>Date</th><th>Ops</th>"
-                     "<th>Last change</th></tr>")
-        for v in visits:
-            cells = [v["visit_id"], _json_text(v["system"]), _json_text(v["date"]),
-                     str(v["ops"]), v["updated_at"]]
-            parts.append("<tr>" + "".join(f"<td>{html.escape(c or '')}</td>" for c in cells)
-                         + "</tr>")
-        parts.append("</table>")
-    parts.append("</body></html>")
-    return "".join(parts)
-
-
-def _json_text(value: str | None) -> str:
-    if value is None:
-        return ""
-    try:
-        decoded = json.loads(value)
-    except ValueError:
-        return value
-    return decoded if isinstance(decoded, str) else json.dumps(decoded)
+    return (value.strip() or None) if scheme.lower() == "bearer" else None

@@ -32,6 +32,7 @@ from sync.server.auth import (
     new_token,
 )
 from sync.server.db import PUSH_LOCK_KEY, is_postgres, read, write
+from sync.server.office import read_models
 from visitapp.domain import hlc as hlc_mod
 
 FUTURE_LIMIT_MS = 2 * 60 * 60 * 1000  # a tablet an hour out still syncs
@@ -302,6 +303,7 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
         if rows:
             _insert_ops(conn, rows)
             _merge_fields(conn, list(winners.values()))
+            read_models.refresh(conn, {key[:3] for key in winners})  # same transaction
             for chunk in _chunks(list({r["visit_id"] for r in rows})):
                 conn.execute(update(t.visits).where(t.visits.c.visit_id.in_(chunk))
                              .values(updated_at=received))

@@ -40,10 +40,10 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Services, st
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Services, str]]:
     """The demo visit, built once per module: for tests that only read it."""
-    from visitapp.services.demo import create_demo_visit
+    from visitapp.services.demo import EXAMPLE_DATE, create_demo_visit
 
     services = open_services(tmp_path_factory.mktemp("demo") / "tablet.db")
-    yield services, create_demo_visit(services)
+    yield services, create_demo_visit(services, EXAMPLE_DATE)
     services.close()
 
 

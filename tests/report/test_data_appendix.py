@@ -32,9 +32,9 @@ def test_pdf__has_the_data_appendix_with_indicators_and_charts(services, demo_vi
 
 
 def test_pdf__without_data_has_no_data_appendix(services, tmp_path):
-    from visitapp.services.demo import create_demo_visit
+    from visitapp.services.demo import EXAMPLE_DATE, create_demo_visit
 
-    visit_id = create_demo_visit(services, data=False)
+    visit_id = create_demo_visit(services, EXAMPLE_DATE, data=False)
     out = tmp_path / "feedback.pdf"
     write_report_pdf(services, visit_id, out)
     assert "Data deep dive" not in text_of(out)

@@ -20,7 +20,7 @@ from visitapp.errors import BadBundle
 from visitapp.services import bundles
 from visitapp.services.app import Services, open_services
 from visitapp.services.bundles import export_visit, import_visit
-from visitapp.services.demo import create_demo_visit
+from visitapp.services.demo import EXAMPLE_DATE, create_demo_visit
 from visitapp.services.visit_json import visit_to_json
 
 VISITAPP = Path(sys.executable).parent / "visitapp"
@@ -101,7 +101,7 @@ def shared_bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, 
     folder = tmp_path_factory.mktemp("exporter")
     tablet = open_services(folder / "tablet.db")
     try:
-        vid = create_demo_visit(tablet)
+        vid = create_demo_visit(tablet, EXAMPLE_DATE)
         path = export_visit_to(tablet, vid, folder / "visit.zip")
         return path, vid, visit_to_json(tablet.visits.load(vid))
     finally:

@@ -16,6 +16,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
+from visitapp.services.demo import EXAMPLE_DATE
+
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -53,7 +55,7 @@ class AppServer:
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "visitapp.cli.main", "--db", str(self.db_path), "run",
-             "--web", "--port", str(self.port)],
+             "--web", "--port", str(self.port), "--demo-date", EXAMPLE_DATE.isoformat()],
             cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
         deadline = time.monotonic() + timeout
@@ -199,7 +201,7 @@ class Tab:
             self.page.keyboard.press(submit)
 
     def is_selected(self, ident: str) -> bool:
-        return self.by_id(ident).first.get_attribute("aria-current") == "true"
+        return self.by_id(ident).first.get_attribute("aria-checked") == "true"
 
     def wait_selected(self, ident: str, selected: bool = True, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date as date_cls
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from visitapp.errors import FormProblems, PatientDataWarning, StoreError, UserError
+from visitapp.errors import BadValue, FormProblems, PatientDataWarning, StoreError, UserError
 
 app = typer.Typer(
     name="visitapp",
@@ -28,7 +29,10 @@ data_app = typer.Typer(help="The data deep dive: import a daily extract, show in
                        no_args_is_help=True)
 app.add_typer(forms_app, name="forms")
 app.add_typer(visits_app, name="visits")
+area_app = typer.Typer(help="Areas of a visit: mark one as walked and done.",
+                       no_args_is_help=True)
 app.add_typer(data_app, name="data")
+app.add_typer(area_app, name="area")
 
 
 class Context:
@@ -114,13 +118,82 @@ def forms_list(json_out: Annotated[bool, typer.Option("--json")] = False) -> Non
 
 # --- visits --------------------------------------------------------------------------
 
+def _iso_date(text: str | None, what: str) -> date_cls:
+    """A YYYY-MM-DD option as a date; None means today in London."""
+    from visitapp.domain.timefmt import london_today
+
+    if text is None:
+        return london_today()
+    try:
+        return date_cls.fromisoformat(text)
+    except ValueError:
+        raise BadValue(f"{what} {text!r} is not a date like 2026-12-01") from None
+
+
 @app.command()
-def demo(ctx: typer.Context) -> None:
+def demo(
+    ctx: typer.Context,
+    on: Annotated[str | None, typer.Option(
+        "--date", metavar="YYYY-MM-DD",
+        help="The visit's date (default: today in London); its figures end the day before.",
+    )] = None,
+) -> None:
     """Create a realistic demo visit (no patient data); prints its id."""
     from visitapp.services.demo import create_demo_visit
 
+    day = _iso_date(on, "--date")
     services = _ctx(ctx).services
-    out(create_demo_visit(services))
+    out(create_demo_visit(services, day))
+
+
+@visits_app.command("new")
+def visits_new(
+    ctx: typer.Context,
+    system: Annotated[str, typer.Option("--system", help="The local health and care system.")],
+    on: Annotated[str, typer.Option("--date", metavar="YYYY-MM-DD", help="The visit's date.")],
+    visit_type: Annotated[str | None, typer.Option(
+        "--type", metavar="diagnostic|exemplar|follow_up",
+        help="Kind of visit (default diagnostic; follow_up with --follows).")] = None,
+    follows: Annotated[str | None, typer.Option(
+        "--follows", metavar="VISIT_ID", help="The earlier visit this one follows up.")] = None,
+    trust: Annotated[str | None, typer.Option("--trust")] = None,
+    site: Annotated[str | None, typer.Option("--site")] = None,
+    area: Annotated[list[str] | None, typer.Option(
+        "--area", metavar="KIND[:LABEL]",
+        help="An area to walk (repeatable); kinds as in `forms list`.")] = None,
+    author: Annotated[str | None, typer.Option("--as", envvar="VISITAPP_AUTHOR")] = None,
+) -> None:
+    """Start a visit with its areas; prints only its id."""
+    from visitapp.domain.forms import AREA_KINDS
+    from visitapp.domain.visit import VisitType
+
+    # Every check that needs no database comes first, so a mistake writes nothing.
+    day = _iso_date(on, "--date")
+    if visit_type is not None and visit_type not in {t.value for t in VisitType}:
+        raise BadValue(f"--type {visit_type!r} is not one of: "
+                       f"{', '.join(t.value for t in VisitType)}")
+    if not system.strip():
+        raise BadValue("--system is empty: name the local health and care system")
+    areas: list[tuple[str, str]] = []
+    for spec in area or ():
+        kind, _, label = spec.partition(":")
+        kind = kind.strip()
+        if kind not in AREA_KINDS:
+            raise BadValue(f"--area {spec!r}: unknown area kind {kind!r}; "
+                           f"known: {', '.join(AREA_KINDS)}")
+        areas.append((kind, label.strip() or AREA_KINDS[kind]))
+    if follows is not None:
+        if visit_type not in (None, "follow_up"):
+            raise BadValue(f"--follows makes a follow-up visit, not --type {visit_type}")
+        visit_type = "follow_up"
+    context = _ctx(ctx)
+    if follows is not None and not context.db_path.exists():
+        raise BadValue(f"--follows: no visit {follows!r} on this tablet")
+    visits = context.services.visits
+    follows_id = visits.resolve_visit_id(follows) if follows is not None else None
+    out(visits.create_visit(system=system, date=day.isoformat(),
+                            visit_type=visit_type or "diagnostic", trust=trust, site=site,
+                            follows_visit_id=follows_id, areas=areas, author=author))
 
 
 @visits_app.command("list")
@@ -159,14 +232,31 @@ def visits_show(
         p = area["progress"]
         rag = area["rag"]["worst"] or "-"
         missing = f", {p['required_missing']} required missing" if p["required_missing"] else ""
+        done = "  done" if area["done"] else ""
         out(f"  {area['key']:<24} {area['label']:<32} {p['answered']}/{p['visible']}{missing}"
-            f"  RAG {rag}")
+            f"  RAG {rag}{done}")
     out(f"Findings: {len(data['findings'])}   Photos: {len(data['attachments'])}")
     stamps = [a.answered_at for area in state.areas for a in area.answers.values() if a.answered_at]
     if stamps:
         from visitapp.domain.timefmt import london
 
         out(f"Last answer: {london(max(stamps))} (London time)")
+
+
+@area_app.command("done")
+def area_done(
+    ctx: typer.Context,
+    visit_id: Annotated[str, typer.Argument(help="Visit id (or a unique prefix).")],
+    area_key: Annotated[str, typer.Argument(help="The area's key (see `visits show`).")],
+    undo: Annotated[bool, typer.Option("--undo", help="Mark it as not done again.")] = False,
+    author: Annotated[str | None, typer.Option(
+        "--as", envvar="VISITAPP_AUTHOR", help="Who marks it.")] = None,
+) -> None:
+    """Mark an area as walked and done (an op: it syncs like any change)."""
+    visits = _ctx(ctx).services.visits
+    vid = visits.resolve_visit_id(visit_id)
+    visits.set_area_done(vid, area_key, done=not undo, author=author)
+    err(f"{area_key}: {'not done' if undo else 'done'}")
 
 
 @app.command()
@@ -275,7 +365,10 @@ def data_show(
         except NotFound as problem:
             why_not = str(problem)
     if json_out:
-        data = {"indicators": [asdict(i) for i in indicators],
+        period = services.metrics.period(vid)
+        data = {"period": None if period is None else {"start": period[0].isoformat(),
+                                                       "end": period[1].isoformat()},
+                "indicators": [asdict(i) for i in indicators],
                 "charts": services.metrics.charts(vid),
                 "follow_up": None if comparison is None else {
                     "earlier_visit_id": comparison.earlier_visit_id,
@@ -308,11 +401,15 @@ def run_app(
     ctx: typer.Context,
     web: Annotated[bool, typer.Option("--web", help="Serve the app to a browser.")] = False,
     port: Annotated[int, typer.Option("--port", help="Port for web mode.")] = 8550,
+    demo_date: Annotated[str | None, typer.Option(
+        "--demo-date", metavar="YYYY-MM-DD",
+        help="Date of the demo visit a first run creates (default: today in London).")] = None,
 ) -> None:
     """Start the walk-through app (web mode on 127.0.0.1 when there is no display)."""
+    day = _iso_date(demo_date, "--demo-date")
     from visitapp.ui.main import launch
 
-    launch(db_path=_ctx(ctx).db_path, web=web, port=port)
+    launch(db_path=_ctx(ctx).db_path, web=web, port=port, demo_date=day)
 
 
 @app.command("report")
@@ -339,6 +436,13 @@ def run() -> None:
 
     Typer (in standalone mode) already turns usage errors into exit 2 with its message.
     """
+    from visitapp.clock_override import ClockOverrideError, apply_from_environment
+
+    try:
+        apply_from_environment()
+    except ClockOverrideError as problem:
+        err(f"visitapp: {problem}")
+        sys.exit(1)
     try:
         app()
     except FormProblems as problems:

@@ -217,7 +217,8 @@ ENTITIES: dict[str, EntitySchema] = {
         "data_reviewed": LIST, "created_at": TEXT, "presented_report": REPORT,
         "created_report": REPORT}),
     "area": EntitySchema(_ident_id, {
-        "kind": TEXT, "label": TEXT, "form_hash": SHA, "position": INT, "deleted": BOOL}),
+        "kind": TEXT, "label": TEXT, "form_hash": SHA, "position": INT, "deleted": BOOL,
+        "done": BOOL}),
     "answer": EntitySchema(_answer_id, {"value": ANY, "note": TEXT}),
     "finding": EntitySchema(_ident_id, {
         "kind": TEXT, "text": TEXT, "pathway": TEXT, "area_key": ID, "item_ids": TEXTS,

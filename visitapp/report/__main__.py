@@ -31,14 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     from PIL import Image
 
     from visitapp.services.app import open_services
-    from visitapp.services.demo import create_demo_visit
+    from visitapp.services.demo import EXAMPLE_DATE, create_demo_visit
     from visitapp.services.feedback import write_report_pdf
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         services = open_services(folder / "demo.db")
         try:
-            visit_id = create_demo_visit(services)
+            visit_id = create_demo_visit(services, EXAMPLE_DATE)
             pdf = folder / "demo.pdf"
             summary = write_report_pdf(services, visit_id, pdf)
         finally:

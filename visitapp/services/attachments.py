@@ -161,6 +161,16 @@ class AttachmentService:
             oplog.record(db, conn, visit_id=visit_id, entity="attachment",
                          entity_id=attachment_id, field="deleted", value=True, author=author)
 
+    def restore(self, visit_id: str, attachment_id: str, author: str | None = None) -> None:
+        """Undo a removal: a new op (`deleted` false); the files were kept by hash."""
+        db = self.visits.db
+        with db.write() as conn:
+            if conn.execute("SELECT 1 FROM attachments WHERE visit_id = ? AND id = ? AND "
+                            "deleted = 1", (visit_id, attachment_id)).fetchone() is None:
+                raise NotFound(f"no removed photo {attachment_id!r} in visit {visit_id}")
+            oplog.record(db, conn, visit_id=visit_id, entity="attachment",
+                         entity_id=attachment_id, field="deleted", value=False, author=author)
+
     @staticmethod
     def _require(conn, visit_id: str, attachment_id: str) -> None:  # type: ignore[no-untyped-def]
         if conn.execute("SELECT 1 FROM attachments WHERE visit_id = ? AND id = ? "

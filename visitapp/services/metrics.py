@@ -150,6 +150,11 @@ class MetricsService:
                 rows.append(ind.DailyRow(day=date.fromisoformat(value["date"]), counts=counts))
         return sorted(rows, key=lambda r: r.day)
 
+    def period(self, visit_id: str) -> tuple[date, date] | None:
+        """The first and last day the daily figures cover (None with no daily figures)."""
+        rows = self.rows(visit_id)
+        return (rows[0].day, rows[-1].day) if rows else None
+
     def definitions(self, visit_id: str) -> ind.Definitions:
         with self.db.read() as conn:
             settings = winning_values(conn, visit_id, SETTINGS_ENTITY).get(SETTINGS_ID, {})

@@ -227,6 +227,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         )
         """,
     ),
+    Migration(
+        # An area marked as walked and done (issue 12). NULL reads as not done.
+        "0007_area_done",
+        """
+        ALTER TABLE areas ADD COLUMN done INTEGER
+        """,
+    ),
 )
 
 

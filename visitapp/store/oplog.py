@@ -96,7 +96,7 @@ ENTITIES: dict[str, EntitySpec] = {
     "area": EntitySpec(
         "areas", ("visit_id", "key"),
         {"kind": "scalar", "label": "scalar", "form_hash": "scalar", "position": "scalar",
-         "deleted": "bool"},
+         "deleted": "bool", "done": "bool"},
     ),
     "answer": EntitySpec(
         "answers", ("visit_id", "area_key", "item_id"),
