@@ -138,7 +138,7 @@ def populate(url: str, base: str, today: date) -> str:
         with httpx.Client(base_url=base,
                           headers={"Authorization": f"Bearer {token.strip()}"}) as http:
             sync_engine(tablet.db, tablet.blobs, http,
-                       retry=RetryPolicy(attempts=4, base_s=0.2, cap_s=1.0)).sync()
+                        retry=RetryPolicy(attempts=4, base_s=0.2, cap_s=1.0)).sync()
     finally:
         tablet.close()
     drift: dict[str, float] = {}

@@ -124,3 +124,19 @@ def test_office_queries__never_import_the_web_framework():
     offenders = [str(p.relative_to(REPO)) for p in python_files("sync", "server", "office")
                  if any(uses(p, pkg) for pkg in ("fastapi", "starlette", "jinja2"))]
     assert offenders == []
+
+
+def test_sync__never_imports_the_tablet_store():
+    """The sync engine drives the tablet database through its Outbox protocol (the SQL is
+    in visitapp/store/outbox.py), and the office service has its own store."""
+    offenders = [str(p.relative_to(REPO)) for p in python_files("sync")
+                 if uses(p, "visitapp.store") or uses(p, "sqlite3")]
+    assert offenders == []
+
+
+def test_one_op_schema__both_ends_import_it():
+    schema = "visitapp.domain.op_schema"
+    users = {str(p.relative_to(REPO)) for p in python_files("sync") + python_files("visitapp")
+             if uses(p, schema)}
+    assert {"sync/client.py", "sync/server/intake.py",
+            "visitapp/services/bundles.py"} <= users
