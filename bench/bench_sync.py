@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from sync.server import store  # noqa: E402
 from sync.server.db import open_database  # noqa: E402
+from tests.office_process import free_port, start_office  # noqa: E402
 from visitapp.domain import hlc  # noqa: E402
 from visitapp.services.app import open_services  # noqa: E402
 from visitapp.services.demo import EXAMPLE_DATE, create_demo_visit  # noqa: E402
@@ -42,12 +42,6 @@ N_OPS = 10_000
 BATCH = 1_000
 JOIN_VISITS = 50
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
@@ -74,22 +68,11 @@ def postgres():
 
 @contextmanager
 def serve(url: str):
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "sync.cli", "serve", "--database-url", url,
-                             "--port", str(port)], env=env, cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"office did not start: {proc.communicate()[1]!r}")
-        time.sleep(0.1)
+    try:
+        base, proc = start_office([sys.executable, "-m", "sync.cli"], url,
+                                  stdout=subprocess.DEVNULL)
+    except RuntimeError as problem:
+        raise SystemExit(str(problem)) from None
     try:
         yield base, proc.pid
     finally:

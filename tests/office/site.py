@@ -7,13 +7,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from sync.client import RetryPolicy
+from tests.office_process import start_office
 from visitapp.services.app import open_services
 from visitapp.services.demo import EXAMPLE_DATE, create_demo_visit
 from visitapp.services.sync import sync_engine
@@ -26,14 +26,6 @@ PASSWORD = "correct horse battery"
 ADMIN = "ada@example.org"
 ANALYST = "ali@example.org"
 NO_WAIT = RetryPolicy(attempts=4, base_s=0.0, cap_s=0.0)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def office_cli(url: str, *args: str, stdin: str | None = None) -> str:
@@ -63,21 +55,7 @@ class Site:
 
 def start(root: Path) -> Site:
     url = f"sqlite:///{root / 'office.db'}"
-    port = free_port()
-    proc = subprocess.Popen([OFFICE, "serve", "--database-url", url, "--host", "127.0.0.1",
-                             "--port", str(port)], cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(REPO)})
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise AssertionError(f"office did not start: {proc.communicate()[1]!r}")
-        time.sleep(0.1)
+    base, proc = start_office([str(OFFICE)], url)
     return Site(base, url, proc)
 
 

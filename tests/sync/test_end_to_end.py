@@ -8,13 +8,11 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.sync.conftest import _free_port
+from tests.office_process import start_office
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -44,23 +42,8 @@ def visitapp(db: Path, *args: str, **kw) -> subprocess.CompletedProcess:
 @pytest.fixture
 def served(tmp_path):
     url = f"sqlite:///{tmp_path / 'office.db'}"
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([OFFICE, "serve", "--database-url", url,
-                             "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+    base, proc = start_office([str(OFFICE)], url)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"office did not start: {proc.communicate()[1]!r}")
-            time.sleep(0.1)
         yield base, url
     finally:
         proc.terminate()
