@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -42,22 +43,32 @@ def parse_date(text: str) -> date:
     raise ValueError(f"date {text!r} is not a date like 2026-11-27 or 27/11/2026")
 
 
-def parse_extract(data: bytes) -> ParsedExtract:
-    if len(data) > MAX_BYTES:
-        raise UnreadableExtract(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+def open_csv(data: bytes, unreadable: type[ValueError] = ValueError,
+             max_bytes: int = MAX_BYTES) -> tuple[Iterator[list[str]], list[str]]:
+    """A CSV file as (reader of the rows after the header, the header), on the rules every
+    import here follows: UTF-8 with or without a BOM, comma- or semicolon-separated (which
+    the header line says), CRLF or LF. A file that cannot be read whole raises
+    `unreadable` with the reason."""
+    if len(data) > max_bytes:
+        raise unreadable(f"the file is larger than {max_bytes // (1024 * 1024)} MB")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise UnreadableExtract(f"not UTF-8 text (byte {err.start})") from None
+        raise unreadable(f"not UTF-8 text (byte {err.start})") from None
     if not text.strip():
-        raise UnreadableExtract("the file is empty")
+        raise unreadable("the file is empty")
     header_line = text.splitlines()[0]
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except csv.Error as err:
-        raise UnreadableExtract(f"line 1: {err}") from None
+        raise unreadable(f"line 1: {err}") from None
+    return reader, header
+
+
+def parse_extract(data: bytes) -> ParsedExtract:
+    reader, header = open_csv(data, UnreadableExtract)
     names = [h.strip().lower() for h in header]
     if "date" not in names:
         raise UnreadableExtract(f"line 1: no `date` column (columns found: {', '.join(names) or 'none'})")

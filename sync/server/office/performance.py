@@ -19,7 +19,6 @@ columns (booked appointments included) and over the system's trusts, to two deci
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from sync.server.db import write
 from sync.server.office import tables as t
+from visitapp.domain.daily_csv import open_csv
 
 MAX_BYTES = 20 * 1024 * 1024
 MONTHS = ("JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST",
@@ -116,21 +116,7 @@ def _type_of(name: str) -> str:
 
 
 def parse_file(data: bytes) -> ParsedFile:
-    if len(data) > MAX_BYTES:
-        raise UnreadableFile(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise UnreadableFile(f"not UTF-8 text (byte {err.start})") from None
-    if not text.strip():
-        raise UnreadableFile("the file is empty")
-    first = text.splitlines()[0]
-    reader = csv.reader(io.StringIO(text, newline=""),
-                        delimiter=";" if first.count(";") > first.count(",") else ",")
-    try:
-        raw_header = next(reader)
-    except csv.Error as err:
-        raise UnreadableFile(f"line 1: {err}") from None
+    reader, raw_header = open_csv(data, UnreadableFile, MAX_BYTES)
     header = [_norm(h) for h in raw_header]
     labels = {n: " ".join(r.replace("\ufeff", "").split()) for n, r in zip(header, raw_header,
                                                                           strict=True)}
