@@ -44,16 +44,33 @@ def serve(
     database_url: DatabaseUrl = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8800,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, max=64,
+        help="Worker processes (PostgreSQL: pushes of different teams run side by side; "
+             "SQLite: writes queue on its one write lock).")] = 1,
 ) -> None:
-    """Run the service (migrations are applied first)."""
+    """Run the service (migrations are applied first). Access logs go to stderr, one JSON
+    object a line, without tokens, query strings or bodies."""
+    import os
+
     import uvicorn
 
     from sync.server.app import create_app
+    from sync.server.db import resolve_url
+    from sync.server.operations import configure_access_log
 
-    engine = _engine(database_url)
-    typer.echo(f"visitapp-office: serving on http://{host}:{port} "
+    engine = _engine(database_url)  # migrates once, before any worker starts
+    typer.echo(f"visitapp-office: serving on http://{host}:{port} with {workers} worker(s) "
                f"({engine.url.render_as_string(hide_password=True)})", err=True)
-    uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
+    if workers == 1:
+        configure_access_log()
+        uvicorn.run(create_app(engine), host=host, port=port, log_level="warning",
+                    access_log=False)
+        return
+    engine.dispose()
+    os.environ["VISITAPP_OFFICE_DATABASE_URL"] = resolve_url(database_url)
+    uvicorn.run("sync.server.operations:app_from_environment", factory=True, host=host,
+                port=port, workers=workers, log_level="warning", access_log=False)
 
 
 @device_app.command("add")
@@ -69,6 +86,32 @@ def device_add(
     typer.echo(f"device {device_id} ({name}, team {team}) enrolled; its token, shown "
                "only now:", err=True)
     typer.echo(token)
+
+
+@device_app.command("add-many")
+def device_add_many(
+    team: Annotated[str, typer.Option("--team", help="The visit team the tablets belong to.")],
+    names: Annotated[typer.FileText, typer.Option(
+        "--names", help="A file with one tablet name a line ('-' for stdin).")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Enrol many tablets at once: prints NAME<TAB>TOKEN a line on stdout, nothing else."""
+    from sync.server import store
+
+    wanted = [" ".join(line.split()) for line in names]
+    wanted = [n for n in wanted if n]
+    if not wanted:
+        raise store.OfficeError(f"{names.name}: no tablet names in it (one name a line)")
+    seen: set[str] = set()
+    for number, name in enumerate(wanted, 1):
+        if name in seen:
+            raise store.OfficeError(f"{names.name}: name {number} ({name!r}) appears twice")
+        seen.add(name)
+    enrolled = store.add_devices(_engine(database_url), team=team, names=wanted)
+    for name, (_device_id, token) in zip(wanted, enrolled, strict=True):
+        typer.echo(f"{name}\t{token}")
+    typer.echo(f"{len(enrolled)} tablets enrolled for team {team.strip()}; their tokens are "
+               "shown only now", err=True)
 
 
 @device_app.command("list")

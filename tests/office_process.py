@@ -23,8 +23,8 @@ def free_port() -> int:
 
 
 def start_office(command: Sequence[str], url: str, *, port: int | None = None,
-                 timeout_s: float = 30, stdout: int = subprocess.PIPE
-                 ) -> tuple[str, subprocess.Popen[bytes]]:
+                 timeout_s: float = 30, stdout: int = subprocess.PIPE,
+                 extra: Sequence[str] = ()) -> tuple[str, subprocess.Popen[bytes]]:
     """Run `command serve --database-url URL` on a free port; return (base URL, process).
 
     `command` is how to run the office (its console script, or `python -m sync.cli`).
@@ -34,7 +34,7 @@ def start_office(command: Sequence[str], url: str, *, port: int | None = None,
     port = port or free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen([*command, "serve", "--database-url", url, "--host", "127.0.0.1",
-                             "--port", str(port)], env=env, cwd=REPO, stdout=stdout,
+                             "--port", str(port), *extra], env=env, cwd=REPO, stdout=stdout,
                             stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout_s

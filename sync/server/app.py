@@ -34,6 +34,7 @@ from sync.protocol import (
 from sync.server import blob_types, store
 from sync.server.auth import Principal
 from sync.server.intake import parse_push, read_body, results_in_order
+from sync.server.operations import install_access_log, readiness_problem
 from sync.server.web import mount as mount_web
 from visitapp.domain import hlc as hlc_mod
 from visitapp.domain.op_schema import IDENT
@@ -84,6 +85,7 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
         responses={401: {"model": ErrorBody}, 426: {"model": ErrorBody}},
     )
     app.state.engine = engine
+    install_access_log(app)
     mount_web(app, engine, now_ms=now_ms)  # the office's pages for people (sync.server.web)
 
     @app.exception_handler(store.OfficeError)
@@ -103,6 +105,14 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
     def health() -> Health:
         return Health(status="ok", protocol=PROTOCOL_VERSION, min_protocol=MIN_PROTOCOL_VERSION,
                       server_time_ms=now_ms())
+
+    @app.get("/ready", responses={503: {"model": ErrorBody}})
+    def ready() -> JSONResponse:
+        """200 when this worker can take pushes (database up, schema current), else 503."""
+        problem = readiness_problem(engine)
+        if problem:
+            return _error(503, problem)
+        return JSONResponse({"status": "ready"})
 
     @app.post("/v1/ops", response_model=PushResponse,
               responses={403: {"model": ErrorBody}, 413: {"model": ErrorBody},

@@ -75,10 +75,15 @@ def read(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the latest revision; safe when several workers start at once."""
+def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the latest revision; safe when several workers start at once."""
+    config = alembic_config()
     with write(engine) as conn:
         if is_postgres(conn):
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATE_LOCK_KEY})

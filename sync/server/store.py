@@ -85,16 +85,26 @@ def _insert(conn: Any, table: Any) -> Any:
 
 def add_device(engine: Engine, *, team: str, name: str) -> tuple[str, str]:
     """Enrol a tablet for a team; returns (device id, token). The token is shown once."""
-    team, name = team.strip(), name.strip()
-    if not team or not name:
+    return add_devices(engine, team=team, names=[name])[0]
+
+
+def add_devices(engine: Engine, *, team: str, names: Sequence[str]) -> list[tuple[str, str]]:
+    """Enrol tablets for a team in one transaction (all or none): (device id, token) for
+    each name, in order. A national roll-out enrols hundreds at once."""
+    team = team.strip()
+    names = [n.strip() for n in names]
+    if not team or not names or not all(names):
         raise OfficeError("a device needs a team and a name")
-    token = new_token(DEVICE_PREFIX)
-    device_id = hashlib.sha256(token.encode()).hexdigest()[:12]  # short enough to type
+    made, at = [], utc_now()
+    for name in names:
+        token = new_token(DEVICE_PREFIX)
+        device_id = hashlib.sha256(token.encode()).hexdigest()[:12]  # short enough to type
+        made.append({"id": device_id, "team": team, "name": name,
+                     "token_hash": hash_token(token), "created_at": at, "token": token})
     with write(engine) as conn:
-        conn.execute(t.devices.insert().values(
-            id=device_id, team=team, name=name, token_hash=hash_token(token),
-            created_at=utc_now()))
-    return device_id, token
+        conn.execute(t.devices.insert(), [{k: v for k, v in m.items() if k != "token"}
+                                          for m in made])
+    return [(m["id"], m["token"]) for m in made]
 
 
 def list_devices(engine: Engine) -> list[dict[str, Any]]:
