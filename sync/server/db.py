@@ -25,6 +25,38 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any fixed 64-bit number: the key of the advisory lock that orders pushes on PostgreSQL.
 PUSH_LOCK_KEY = 0x7669_7369_7461_7070
 MIGRATE_LOCK_KEY = PUSH_LOCK_KEY + 1
+# The class (first int4 key) of the per-team push locks; the second key is hashtext(team).
+TEAM_LOCK_CLASS = 0x7669_7370
+# Bench only: every push takes the one programme-wide lock again, as before per-team locks
+# (`bench/bench_load.py --global-lock` measures what per-team locks bought).
+ENV_GLOBAL_PUSH_LOCK = "VISITAPP_OFFICE_GLOBAL_PUSH_LOCK"
+
+
+def lock_for_push(conn: Connection, team: str) -> None:
+    """On PostgreSQL, make this push take its turn among its own team's pushes only.
+
+    A pull sees one team's ops (a tablet's token) or every team's (an office token), in
+    server_seq order, and its cursor must never pass a row that commits later with a lower
+    number. Within a team that holds because the team's pushes take turns (the team lock),
+    so their numbers commit in the order they were drawn. Pushes of different teams run
+    side by side and may commit out of order, which only an all-teams reader could see:
+    each push also holds the programme-wide lock *shared*, and an all-teams pull takes it
+    exclusively (`lock_for_all_teams_pull`), so it reads only when no push is in flight.
+    """
+    if not is_postgres(conn):
+        return  # SQLite: BEGIN IMMEDIATE already makes every write take its turn
+    if os.environ.get(ENV_GLOBAL_PUSH_LOCK) == "1":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUSH_LOCK_KEY})
+        return
+    conn.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": PUSH_LOCK_KEY})
+    conn.execute(text("SELECT pg_advisory_xact_lock(:c, hashtext(:team))"),
+                 {"c": TEAM_LOCK_CLASS, "team": team})
+
+
+def lock_for_all_teams_pull(conn: Connection) -> None:
+    """Wait until no push is in flight, and hold new ones off while this pull reads."""
+    if is_postgres(conn):
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUSH_LOCK_KEY})
 
 
 def resolve_url(given: str | None) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sync.server import blob_types
@@ -31,7 +31,13 @@ from sync.server.auth import (
     hash_token,
     new_token,
 )
-from sync.server.db import PUSH_LOCK_KEY, is_postgres, read, write
+from sync.server.db import (
+    is_postgres,
+    lock_for_all_teams_pull,
+    lock_for_push,
+    read,
+    write,
+)
 from sync.server.office import read_models
 from visitapp.domain import hlc as hlc_mod
 
@@ -227,10 +233,7 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
     received = utc_now()
     results: list[dict[str, Any]] = []
     with write(engine) as conn:
-        if is_postgres(conn):
-            # Pushes take turns, so server_seq values commit in the order they are
-            # allocated and a pull after cursor N can never miss a row below it.
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUSH_LOCK_KEY})
+        lock_for_push(conn, team)  # a team's pushes take turns; see db.lock_for_push
         origin_teams = _origin_teams(conn, principal, own_device, ops, received)
         existing = {r[0] for r in _existing(conn, t.ops.c.op_id,
                                             list({op["op_id"] for op in ops}),
@@ -465,6 +468,8 @@ def pull(engine: Engine, principal: Principal, *, after: int,
         query = query.where(t.ops.c.team == principal.team)
     query = query.order_by(t.ops.c.server_seq).limit(limit + 1)
     with read(engine) as conn:
+        if principal.is_office:
+            lock_for_all_teams_pull(conn)  # pushes of several teams may be in flight
         rows = [dict(r._mapping) for r in conn.execute(query)]
     has_more = len(rows) > limit
     rows = rows[:limit]

@@ -76,8 +76,12 @@ def test_pull_cursor__delivers_every_op_exactly_once__with_concurrent_writers(pg
     assert set(received) == set(sent), f"{len(set(sent) - set(received))} ops skipped"
 
 
+_RAW_IDS: list[str] = []
+
+
 def _raw_op(n: int) -> dict:
-    return {"op_id": f"raw-{n}-{uuid.uuid4().hex[:6]}", "visit_id": "v-raw", "team": "north",
+    _RAW_IDS.append(f"raw-{n}-{uuid.uuid4().hex[:6]}")
+    return {"op_id": _RAW_IDS[-1], "visit_id": "v-raw", "team": "north",
             "device_id": "d", "pushed_by": "d", "seq": n, "hlc": n, "entity": "answer",
             "entity_id": f"a/{n}", "field": "value", "value": "1", "confirmed": False,
             "received_at": "x"}
@@ -190,3 +194,128 @@ def test_on_postgres__two_tablets_converge_and_far_future_is_refused(pg_office, 
         for t in tablets:
             t.http.close()
             t.services.close()
+
+
+# --- per-team ordering (pushes of different teams never wait for each other) -------------
+
+def _hold_team_push(conn, team: str) -> None:
+    """What an uncommitted push of `team` holds (see db.lock_for_push)."""
+    from sync.server.db import lock_for_push
+
+    lock_for_push(conn, team)
+
+
+def test_an_uncommitted_push__holds_up_its_own_team_only(pg_office):
+    engine = pg_office.engine
+    north = store.authenticate(engine, pg_office.device("north", "n1")[1])
+    south = store.authenticate(engine, pg_office.device("south", "s1")[1])
+    finished: dict[str, threading.Event] = {"north": threading.Event(),
+                                            "south": threading.Event()}
+
+    def push(principal, team: str, device: str) -> None:
+        op = {**created_op(str(uuid.uuid4())), "device_id": device}
+        results, _ = store.push(engine, principal, [op], pg_office.clock, device)
+        assert [r["status"] for r in results] == ["applied"], results
+        finished[team].set()
+
+    with engine.connect() as slow:
+        slow.begin()
+        _hold_team_push(slow, "north")
+        threads = [threading.Thread(target=push, args=(south, "south", "dev-s")),
+                   threading.Thread(target=push, args=(north, "north", "dev-n"))]
+        for th in threads:
+            th.start()
+        assert finished["south"].wait(10), "a south push waited for a north one"
+        assert not finished["north"].wait(0.5)  # north takes its turn
+        slow.commit()
+    for th in threads:
+        th.join(10)
+    assert finished["north"].is_set()
+
+
+def test_an_all_teams_pull__waits_for_pushes_in_flight__so_its_cursor_skips_nothing(pg_office):
+    engine = pg_office.engine
+    _, office_token = store.add_office_token(engine, name="Analyst")
+    office = store.authenticate(engine, office_token)
+    south = store.authenticate(engine, pg_office.device("south", "s1")[1])
+    first = {**created_op(str(uuid.uuid4())), "device_id": "dev-s"}
+    store.push(engine, south, [first], pg_office.clock, "dev-s")
+    pulled: list[list[dict]] = []
+
+    def pull() -> None:
+        pulled.append(store.pull(engine, office, after=0, limit=100)[0])
+
+    with engine.connect() as slow:
+        slow.begin()
+        _hold_team_push(slow, "north")
+        slow.execute(insert(t.ops).values(**_raw_op(1)))  # a north op, not yet committed
+        reader = threading.Thread(target=pull)
+        reader.start()
+        reader.join(0.5)
+        assert reader.is_alive() and pulled == []  # waits: a row below may still commit
+        slow.commit()
+    reader.join(10)
+    assert {r["op_id"] for r in pulled[0]} == {first["op_id"], _RAW_IDS[-1]}
+
+
+def test_pull_cursors__exactly_once__with_writers_of_three_teams_and_an_office_reader(pg_office):
+    office = pg_office
+    engine = office.engine
+    teams = ("north", "south", "east")
+    writers = [(team, office.device(team, f"{team} writer {i}")[1])
+               for team in teams for i in range(2)]
+    readers = {team: store.authenticate(engine, office.device(team, f"{team} reader")[1])
+               for team in teams}
+    _, office_token = store.add_office_token(engine, name="Analyst")
+    readers["office"] = store.authenticate(engine, office_token)
+    sent: dict[str, list[str]] = {team: [] for team in teams}
+    sent_lock = threading.Lock()
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def writer(team: str, token: str) -> None:
+        device = f"dev-{token[-8:]}"
+        headers = {**HEADERS, DEVICE_HEADER: device}
+        try:
+            with office.http(token) as http:
+                for b in range(8):
+                    vid = str(uuid.uuid4())
+                    ops = [wire_op(vid, seq=b * BATCH + i, entity_id=f"a/i{i}", device=device)
+                           for i in range(BATCH)]
+                    ops[0] = {**ops[0], "entity": "visit", "entity_id": vid,
+                              "field": "created_at", "value": '"2026-11-27T09:00:00Z"'}
+                    answer = http.post("/v1/ops", json={"protocol": 1, "ops": ops},
+                                       headers=headers)
+                    assert answer.status_code == 200, answer.text
+                    with sent_lock:
+                        sent[team].extend(op["op_id"] for op in ops)
+        except BaseException as err:  # reported below
+            errors.append(err)
+
+    received: dict[str, list[str]] = {name: [] for name in readers}
+
+    def reader(name: str) -> None:
+        cursor = 0
+        while True:
+            finished = done.is_set()
+            rows, cursor, more = store.pull(engine, readers[name], after=cursor, limit=30)
+            received[name].extend(r["op_id"] for r in rows)
+            if finished and not more:
+                return
+
+    pulls = [threading.Thread(target=reader, args=(name,)) for name in readers]
+    pushes = [threading.Thread(target=writer, args=w) for w in writers]
+    for th in pulls + pushes:
+        th.start()
+    for th in pushes:
+        th.join()
+    done.set()
+    for th in pulls:
+        th.join(60)
+    assert not errors, errors
+    everything = [op for team in teams for op in sent[team]]
+    assert len(everything) == len(writers) * 8 * BATCH
+    for name, got in received.items():
+        assert len(got) == len(set(got)), f"{name}: an op delivered twice"
+        expected = set(everything) if name == "office" else set(sent[name])
+        assert set(got) == expected, f"{name}: {len(expected - set(got))} ops skipped"
