@@ -84,3 +84,24 @@ def test_report__draws_the_domain_model_and_never_imports_services():
                  and any(uses(p, pkg) for pkg in ("visitapp.services", "visitapp.store",
                                                   "visitapp.ui", "visitapp.cli"))]
     assert offenders == []
+
+
+def test_ui_view_models__import_no_flet():
+    """One view model per screen, plain Python: testable without a client."""
+    offenders = [str(p.relative_to(REPO)) for p in python_files("visitapp", "ui", "viewmodels")
+                 if uses(p, "flet")]
+    assert offenders == []
+
+
+def test_ui_screens__never_import_each_other_nor_the_app_shell():
+    """Shared widgets and dialogs live outside screens/; the route table is its own module,
+    so there is no circle between the app shell (ui.main) and the screens."""
+    screens = [p for p in python_files("visitapp", "ui", "screens") if p.name != "__init__.py"]
+    assert screens
+    offenders = [str(p.relative_to(REPO)) for p in screens
+                 if uses(p, "visitapp.ui.screens") or uses(p, "visitapp.ui.main")
+                 or uses(p, "visitapp.ui.routes")]
+    lazy = [str(p.relative_to(REPO)) for p in screens
+            if "from visitapp.ui.screens" in p.read_text(encoding="utf-8")]
+    assert offenders == [] and lazy == []
+    assert not uses(REPO / "visitapp" / "ui" / "routes.py", "visitapp.ui.main")

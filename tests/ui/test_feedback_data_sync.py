@@ -19,7 +19,7 @@ from visitapp.services.walkthrough import TabletPrefs, pending_by_visit
 from visitapp.store import oplog
 from visitapp.ui import viewmodels as vm
 from visitapp.ui.main import App, StatusBar, SyncHub
-from visitapp.ui.screens import build_screen
+from visitapp.ui.routes import build_screen
 
 
 def find(control: Any, ident: str) -> Any:
@@ -180,7 +180,9 @@ def test_status_line__shows_the_pending_count_and_updates_after_a_sync_run(
     bar = StatusBar(app)
     pending = services.sync.status().pending
     assert pending > 0
-    assert bar.pending.value == f"{pending} changes not synced"
+    assert bar.pending.value == "Kept on this tablet"  # calm before enrolment
+    assert bar.pending_box.label == (f"Sync is not set up yet: {pending} changes kept "
+                                     "safely on this tablet")
     assert pending_by_visit(services)[vid] == pending
     hub = SyncHub(services)
     heard: list[Any] = []
@@ -191,9 +193,8 @@ def test_status_line__shows_the_pending_count_and_updates_after_a_sync_run(
     assert heard[-1].pending == pending + 1
     app.status_bars = [bar]
     asyncio.run(app._show_sync(heard[-1]))
-    assert bar.pending.value == f"{pending + 1} changes not synced"
-    assert bar.pending_box.label == (f"Sync is not set up: {pending + 1} changes kept on "
-                                     "this tablet only")
+    assert bar.pending_box.label == (f"Sync is not set up yet: {pending + 1} changes kept "
+                                     "safely on this tablet")
 
 
 def test_sync_status_words__enrolled() -> None:
@@ -332,12 +333,19 @@ def test_checklist__shows_the_suggested_rating_and_the_team_overrides_it(
         app: App, services: Services, demo_visit_id: str) -> None:
     ed = services.visits.load(demo_visit_id).areas[0]
     screen = build_screen(app, f"/visit/{demo_visit_id}/area/{ed.key}")
-    line = find(screen.view, "suggested-ed.handovers_over_30")
+    row = screen.rows["ed.handovers_over_30"]
+    line = find(row.control, "suggested-ed.handovers_over_30")
     assert words(line) == "Suggested: Red. Standard: No handover over 30 minutes."
-    tap(find(screen.view, "rate-ed.handovers_over_30-amber"))
+
+    def more_dialog() -> Any:  # the row's More, where the team changes the rating
+        row._more(None)
+        return app.page.dialogs[-1]
+
+    tap(find(more_dialog(), "rate-ed.handovers_over_30-amber"))
     assert words(line).startswith("Team's rating: Amber (suggested: Red).")
     area = services.visits.load(demo_visit_id).area(ed.key)
     item = area.form.item("ed.handovers_over_30")
     assert area.item_rag(item) == "amber" and area.suggested_rag(item) == "red"
-    tap(find(screen.view, "rate-ed.handovers_over_30-suggested"))
+    tap(find(more_dialog(), "rate-ed.handovers_over_30-suggested"))
     assert services.visits.load(demo_visit_id).area(ed.key).item_rag(item) == "red"
+    assert words(line) == "Suggested: Red. Standard: No handover over 30 minutes."

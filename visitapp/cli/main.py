@@ -29,7 +29,10 @@ data_app = typer.Typer(help="The data deep dive: import a daily extract, show in
                        no_args_is_help=True)
 app.add_typer(forms_app, name="forms")
 app.add_typer(visits_app, name="visits")
+area_app = typer.Typer(help="Areas of a visit: mark one as walked and done, or rate it.",
+                       no_args_is_help=True)
 app.add_typer(data_app, name="data")
+app.add_typer(area_app, name="area")
 
 
 class Context:
@@ -232,14 +235,31 @@ def visits_show(
         rag = (f"{r['overall'] or '-'}{' (team)' if r['set_by_team'] else ''}"
                f" ({c['green']} green, {c['amber']} amber, {c['red']} red)")
         missing = f", {p['required_missing']} required missing" if p["required_missing"] else ""
+        done = "  done" if area["done"] else ""
         out(f"  {area['key']:<24} {area['label']:<32} {p['answered']}/{p['visible']}{missing}"
-            f"  RAG {rag}")
+            f"  RAG {rag}{done}")
     out(f"Findings: {len(data['findings'])}   Photos: {len(data['attachments'])}")
     stamps = [a.answered_at for area in state.areas for a in area.answers.values() if a.answered_at]
     if stamps:
         from visitapp.domain.timefmt import london
 
         out(f"Last answer: {london(max(stamps))} (London time)")
+
+
+@area_app.command("done")
+def area_done(
+    ctx: typer.Context,
+    visit_id: Annotated[str, typer.Argument(help="Visit id (or a unique prefix).")],
+    area_key: Annotated[str, typer.Argument(help="The area's key (see `visits show`).")],
+    undo: Annotated[bool, typer.Option("--undo", help="Mark it as not done again.")] = False,
+    author: Annotated[str | None, typer.Option(
+        "--as", envvar="VISITAPP_AUTHOR", help="Who marks it.")] = None,
+) -> None:
+    """Mark an area as walked and done (an op: it syncs like any change)."""
+    visits = _ctx(ctx).services.visits
+    vid = visits.resolve_visit_id(visit_id)
+    visits.set_area_done(vid, area_key, done=not undo, author=author)
+    err(f"{area_key}: {'not done' if undo else 'done'}")
 
 
 @app.command()
@@ -293,10 +313,6 @@ def answer(
     if rag is not None:
         visits.rate_item(vid, area_key, item_id, chosen, author=author)
     out(json.dumps(stored, ensure_ascii=False))
-
-
-area_app = typer.Typer(help="Rate an area of a visit.", no_args_is_help=True)
-app.add_typer(area_app, name="area")
 
 
 @area_app.command("rate")

@@ -158,6 +158,7 @@ class AreaState:
     form: Form
     position: int = 0
     answers: dict[str, AnswerState] = field(default_factory=dict)
+    done: bool = False  # marked as walked and done by the team
     team_rag: str | None = None  # the area rating the team set, if any
 
     def values(self) -> dict[str, Any]:

@@ -34,6 +34,8 @@ class BlobStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.root = db.blob_dir
+        if self.root.is_dir():
+            os.chmod(self.root, 0o700)  # photos are the team's: owner only
 
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
@@ -52,7 +54,8 @@ class BlobStore:
         sha = hashlib.sha256(data).hexdigest()
         target = self.path(sha)
         if not target.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            target.parent.mkdir(mode=0o700, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
             try:
                 with os.fdopen(fd, "wb") as fh:
@@ -157,6 +160,16 @@ class AttachmentService:
             self._require(conn, visit_id, attachment_id)
             oplog.record(db, conn, visit_id=visit_id, entity="attachment",
                          entity_id=attachment_id, field="deleted", value=True, author=author)
+
+    def restore(self, visit_id: str, attachment_id: str, author: str | None = None) -> None:
+        """Undo a removal: a new op (`deleted` false); the files were kept by hash."""
+        db = self.visits.db
+        with db.write() as conn:
+            if conn.execute("SELECT 1 FROM attachments WHERE visit_id = ? AND id = ? AND "
+                            "deleted = 1", (visit_id, attachment_id)).fetchone() is None:
+                raise NotFound(f"no removed photo {attachment_id!r} in visit {visit_id}")
+            oplog.record(db, conn, visit_id=visit_id, entity="attachment",
+                         entity_id=attachment_id, field="deleted", value=False, author=author)
 
     @staticmethod
     def _require(conn, visit_id: str, attachment_id: str) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ a bare write, and importing SQLAlchemy costs every command a third of a second).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -43,8 +44,9 @@ class Database:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            _make_private(self.path)
         except OSError as err:
-            raise StoreError(f"cannot create the folder for {self.path}: {err}") from err
+            raise StoreError(f"cannot create {self.path}: {err}") from err
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
@@ -113,6 +115,15 @@ class Database:
                 )
         clock.receive(row[1])
         return row[0], clock
+
+
+def _make_private(path: Path) -> None:
+    """The database is readable by its owner only (SQLite gives its -wal and -shm files
+    the same mode): it holds the team's notes and, later, the tablet's signing key."""
+    if str(path) == ":memory:":
+        return
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
 
 
 def ms_to_iso(ms: int) -> str:
