@@ -161,3 +161,17 @@ def test_team__edits_and_reorders_the_key_messages(services: Services) -> None:
         set_key_messages(services.visits, vid, [("Patient 943 476 5919 waited.", "red")])
     set_key_messages(services.visits, vid, None)
     assert not build_report(services, vid).key_messages.set_by_team
+
+
+def test_only_areas_answered_or_marked_done_count_as_walked(services: Services) -> None:
+    vid = services.visits.create_visit(
+        system="Walked Test System (fictional)", date="2026-12-01", visit_type="diagnostic",
+        areas=[("emergency_department", ""), ("inpatient_ward", "Ward 3"),
+               ("inpatient_ward", "Ward 4")])
+    ed, ward3, _ = (a.key for a in services.visits.load(vid).areas)
+    services.visits.answer(vid, ed, "ed.paeds_area", "yes")
+    assert build_report(services, vid).key_messages.did == "We visited 1 area."
+    services.visits.set_area_done(vid, ward3, True)
+    m = build_report(services, vid)
+    assert m.key_messages.did == "We visited 2 areas."
+    assert [a.label for a in m.scope.areas] == ["Emergency Department", "Ward 3"]

@@ -180,9 +180,8 @@ def build_report_model(
             if rows:
                 sections.append(AnswerSection(title=section.title, rows=rows))
         counts = RagCounts(**rating.counts, not_rated=not_rated)
-        # Walked: answered, or marked done (issue 12 adds `done`); an area with neither was
-        # planned but not visited.
-        if answered or getattr(area, "done", False):
+        # Walked: answered, or marked done; an area with neither was planned but not visited.
+        if answered or area.done:
             scope_areas.append(ScopeArea(
                 label=label, kind=AREA_KINDS.get(area.kind, area.kind), answered=answered,
                 visible=len(visible), overall=rating.overall, set_by_team=rating.set_by_team,

@@ -6,8 +6,9 @@ Settings and why:
   once in WAL mode, ignoring busy_timeout; taking the write lock up front waits instead.
 - pysqlite's implicit transactions are switched off (isolation_level=None) so that the
   BEGIN we emit is the only one.
-SQLModel defines the tables; reads and the hot write path use the DBAPI connection of the
-same SQLAlchemy engine directly (an ORM add + commit per answer costs ~25x a bare write).
+SQLModel defines the tables (store.tables, checked against the migrations by the tests);
+reads and writes use plain sqlite3 connections (an ORM add + commit per answer costs ~25x
+a bare write, and importing SQLAlchemy costs every command a third of a second).
 """
 
 from __future__ import annotations
@@ -19,10 +20,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.pool import NullPool
 
 from visitapp.domain.hlc import Clock
 from visitapp.domain.ids import new_id
@@ -50,15 +47,9 @@ class Database:
             _make_private(self.path)
         except OSError as err:
             raise StoreError(f"cannot create {self.path}: {err}") from err
-        self.engine: Engine = create_engine(
-            f"sqlite:///{self.path}",
-            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
-            poolclass=NullPool,
-        )
-        event.listen(self.engine, "connect", _configure)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[Any] = []  # the pool's connection proxies
+        self._connections: list[sqlite3.Connection] = []
         try:
             conn = self._conn()
             migrations.apply(conn)
@@ -73,15 +64,15 @@ class Database:
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            # A long-lived DBAPI connection per thread from the engine: checkout per
-            # statement would cost more than the write itself.
-            fairy = self.engine.raw_connection()
-            conn = fairy.driver_connection
-            assert isinstance(conn, sqlite3.Connection)
-            self._local.fairy = fairy  # holding the pool's proxy keeps the connection open
+            # A long-lived DBAPI connection per thread: checkout per statement would cost
+            # more than the write itself. Plain sqlite3 (no SQLAlchemy engine): importing
+            # SQLAlchemy cost every command line run about a third of a second.
+            conn = sqlite3.connect(self.path, check_same_thread=False,
+                                   timeout=BUSY_TIMEOUT_MS / 1000)
+            _configure(conn, None)
             self._local.conn = conn
             with self._lock:
-                self._connections.append(fairy)
+                self._connections.append(conn)
         return conn
 
     @contextmanager
@@ -108,12 +99,10 @@ class Database:
 
     def close(self) -> None:
         with self._lock:
-            for fairy in self._connections:
-                fairy.close()  # NullPool: closing the proxy closes the connection
+            for conn in self._connections:
+                conn.close()
             self._connections.clear()
         self._local = threading.local()
-
-        self.engine.dispose()
 
     def _load_device(self, clock: Clock) -> tuple[str, Clock]:
         with self.write() as conn:

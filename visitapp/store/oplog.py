@@ -20,8 +20,10 @@ from typing import Any, Literal
 
 from visitapp.domain import hlc as hlc_mod
 from visitapp.domain.ids import new_id
-from visitapp.store import sync_state
 from visitapp.store.db import Database, ms_to_iso
+
+# sync_state is imported where it is used: its SQLModel tables bring SQLAlchemy, which a
+# read-only command (`visitapp report`) should not pay for.
 
 Json = str  # a JSON document as text
 
@@ -239,6 +241,8 @@ def record(
     conn.execute(_SET_CLOCK, (visit_id, entity, entity_id, field, op.op_id, op.hlc, op.device_id))
     _materialise(conn, op)
     key = (visit_id, entity, entity_id, field)
+    from visitapp.store import sync_state
+
     if current is not None and sync_state.is_forked(conn, key):
         sync_state.refresh_field(conn, key)  # a new value may settle or raise a conflict
     return op
@@ -249,6 +253,8 @@ def apply_ops(db: Database, conn: sqlite3.Connection, ops: Iterable[OpRecord]) -
 
     Idempotent: an op already in the log is counted as a duplicate and changes nothing.
     """
+    from visitapp.store import sync_state
+
     counts = {"applied": 0, "duplicate": 0}
     highest = 0
     forked: set[tuple[str, str, str, str]] = set()
@@ -277,6 +283,8 @@ def apply_ops(db: Database, conn: sqlite3.Connection, ops: Iterable[OpRecord]) -
 def _merge(conn: sqlite3.Connection, op: OpRecord) -> bool:
     """Apply the op if it wins its field; True when the field's ops may no longer be one
     chain (a losing op, or a winner that did not see the previous winner)."""
+    from visitapp.store import sync_state
+
     key = (op.visit_id, op.entity, op.entity_id, op.field)
     current = conn.execute(_GET_CLOCK, key).fetchone()
     if current is not None and not hlc_mod.wins(op.hlc, op.device_id, current[1], current[2]):
