@@ -1,0 +1,235 @@
+"""Load benchmark (not a test): N simulated tablets against the office on PostgreSQL.
+
+    .venv/bin/python bench/bench_load.py [--tablets 500] [--workers 2] [--ops 100]
+                                         [--spread-s 20] [--burst-only]
+
+Each tablet has a real token (5 tablets to a team) and pushes one visit of `--ops` ops,
+then pulls its team's ops; at the end every tablet pulls again and the run checks
+exactly-once: the office holds every op once, and every tablet received each of its
+team's ops exactly once. Two schedules: spread (tablets start over `--spread-s` seconds)
+and burst (all at once). The burst also runs against an office with the one
+programme-wide push lock restored (`VISITAPP_OFFICE_GLOBAL_PUSH_LOCK=1`), as the baseline
+measured in the same run: per-team locks should give several times its throughput.
+
+Traffic goes to 127.0.0.1 only; every request has a timeout and every run a bound on
+its count of tablets and requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from bench_sync import postgres  # noqa: E402
+
+from sync.protocol import DEVICE_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION  # noqa: E402
+from sync.server import store  # noqa: E402
+from sync.server.db import ENV_GLOBAL_PUSH_LOCK, open_database  # noqa: E402
+from tests.office_process import start_office  # noqa: E402
+from visitapp.domain import hlc  # noqa: E402
+
+MAX_TABLETS = 2000
+TEAM_SIZE = 5
+
+
+@dataclass
+class Tablet:
+    name: str
+    team: str
+    token: str
+    device: str = field(default_factory=lambda: f"load-{uuid.uuid4().hex[:16]}")
+    cursor: int = 0
+    received: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Run:
+    push_ms: list[float] = field(default_factory=list)
+    pull_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def visit_ops(tablet: Tablet, n: int) -> list[dict]:
+    vid = str(uuid.uuid4())
+    now = hlc.system_ms()
+    ops = []
+    for i in range(n):
+        ops.append({"op_id": str(uuid.uuid4()), "visit_id": vid, "device_id": tablet.device,
+                    "seq": i + 1, "hlc": hlc.pack(now, i), "entity": "answer",
+                    "entity_id": f"ed-load/ed.item{i}", "field": "value", "value": '"green"'})
+    ops[0].update(entity="visit", entity_id=vid, field="created_at",
+                  value='"2026-11-27T09:00:00Z"')
+    tablet.sent = [op["op_id"] for op in ops]
+    return ops
+
+
+def headers(tablet: Tablet) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tablet.token}", PROTOCOL_HEADER: str(PROTOCOL_VERSION),
+            DEVICE_HEADER: tablet.device}
+
+
+async def pull_all(http: httpx.AsyncClient, tablet: Tablet, run: Run) -> None:
+    for _ in range(1000):  # bounded: a team's ops come in pages
+        started = time.perf_counter()
+        answer = await http.get("/v1/ops", params={"after": tablet.cursor, "limit": 1000},
+                                headers=headers(tablet))
+        run.pull_ms.append((time.perf_counter() - started) * 1000)
+        if answer.status_code != 200:
+            run.errors.append(f"pull {answer.status_code}: {answer.text[:120]}")
+            return
+        page = answer.json()
+        tablet.received += [op["op_id"] for op in page["ops"]]
+        tablet.cursor = page["cursor"]
+        if not page["has_more"]:
+            return
+
+
+async def one_tablet(http: httpx.AsyncClient, tablet: Tablet, delay_s: float, n_ops: int,
+                     run: Run) -> None:
+    await asyncio.sleep(delay_s)
+    started = time.perf_counter()
+    try:
+        answer = await http.post("/v1/ops", json={"protocol": PROTOCOL_VERSION,
+                                                  "ops": visit_ops(tablet, n_ops)},
+                                 headers=headers(tablet))
+    except httpx.HTTPError as err:
+        run.errors.append(f"push: {err.__class__.__name__}")
+        return
+    run.push_ms.append((time.perf_counter() - started) * 1000)
+    if answer.status_code != 200:
+        run.errors.append(f"push {answer.status_code}: {answer.text[:120]}")
+        return
+    statuses = {r["status"] for r in answer.json()["results"]}
+    if statuses != {"applied"}:
+        run.errors.append(f"push results {sorted(statuses)}")
+    await pull_all(http, tablet, run)
+
+
+async def drive(base: str, tablets: list[Tablet], spread_s: float, n_ops: int) -> Run:
+    run = Run()
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as http:
+        started = time.perf_counter()
+        step = spread_s / max(1, len(tablets))
+        await asyncio.gather(*(one_tablet(http, t, i * step, n_ops, run)
+                               for i, t in enumerate(tablets)))
+        run.seconds = time.perf_counter() - started
+        await asyncio.gather(*(pull_all(http, t, run) for t in tablets))  # the final pull
+    return run
+
+
+def exactly_once(tablets: list[Tablet]) -> list[str]:
+    problems = []
+    by_team: dict[str, set[str]] = {}
+    for t in tablets:
+        by_team.setdefault(t.team, set()).update(t.sent)
+    for t in tablets:
+        if len(t.received) != len(set(t.received)):
+            problems.append(f"{t.name}: an op received twice")
+        if set(t.received) != by_team[t.team]:
+            problems.append(f"{t.name}: {len(by_team[t.team] - set(t.received))} ops missing")
+    return problems
+
+
+def p(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def scenario(url: str, label: str, n: int, workers: int, spread_s: float, n_ops: int,
+             global_lock: bool) -> Run:
+    """A fresh database, an office of `workers` workers, n tablets enrolled, one run."""
+    engine = open_database(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    engine.dispose()
+    engine = open_database(url)
+    teams = [f"team-{i // TEAM_SIZE:04d}" for i in range(n)]
+    tablets = []
+    for team in sorted(set(teams)):
+        names = [f"{team} tablet {k}" for k in range(teams.count(team))]
+        for name, (_device_id, token) in zip(names, store.add_devices(
+                engine, team=team, names=names), strict=True):
+            tablets.append(Tablet(name, team, token))
+    engine.dispose()
+    saved = os.environ.get(ENV_GLOBAL_PUSH_LOCK)
+    os.environ[ENV_GLOBAL_PUSH_LOCK] = "1" if global_lock else "0"
+    try:
+        base, proc = start_office([sys.executable, "-m", "sync.cli"], url, timeout_s=60,
+                                  extra=["--workers", str(workers)],
+                                  stdout=__import__("subprocess").DEVNULL)
+    finally:
+        if saved is None:
+            os.environ.pop(ENV_GLOBAL_PUSH_LOCK, None)
+        else:
+            os.environ[ENV_GLOBAL_PUSH_LOCK] = saved
+    try:
+        run = asyncio.run(drive(base, tablets, spread_s, n_ops))
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+    problems = exactly_once(tablets)
+    run.errors += problems
+    throughput = len(run.push_ms) / run.seconds if run.seconds else 0.0
+    print(f"{label:<34} pushes {len(run.push_ms):>4}  push p50 {p(run.push_ms, .5):7.0f} ms "
+          f"p99 {p(run.push_ms, .99):7.0f} ms  pull p50 {p(run.pull_ms, .5):6.0f} ms "
+          f"p99 {p(run.pull_ms, .99):6.0f} ms  {throughput:6.1f} pushes/s  "
+          f"errors {len(run.errors)}  exactly-once {'yes' if not problems else 'NO'}")
+    for e in run.errors[:5]:
+        print(f"    {e}")
+    return run
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tablets", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--ops", type=int, default=100)
+    parser.add_argument("--spread-s", type=float, default=20.0)
+    parser.add_argument("--burst-only", action="store_true")
+    args = parser.parse_args()
+    if not 1 <= args.tablets <= MAX_TABLETS:
+        parser.error(f"--tablets must be 1 to {MAX_TABLETS}")
+    with postgres() as url:
+        print(f"{args.tablets} tablets, {TEAM_SIZE} a team, {args.ops} ops each, "
+              f"{args.workers} workers, PostgreSQL on 127.0.0.1")
+        if not args.burst_only:
+            scenario(url, f"spread over {args.spread_s:g} s", args.tablets, args.workers,
+                     args.spread_s, args.ops, global_lock=False)
+        team = scenario(url, "burst, per-team locks", args.tablets, args.workers, 0.0,
+                        args.ops, global_lock=False)
+        one = scenario(url, "burst, one global lock (baseline)", args.tablets, args.workers,
+                       0.0, args.ops, global_lock=True)
+        single = scenario(url, "burst, per-team locks, 1 worker", args.tablets, 1, 0.0,
+                          args.ops, global_lock=False)
+
+        def rate(run: Run) -> float:
+            return len(run.push_ms) / run.seconds if run.seconds else 0.0
+
+        print(f"burst throughput: per-team {rate(team):.1f} pushes/s, one lock "
+              f"{rate(one):.1f} (ratio {rate(team) / max(rate(one), 1e-9):.2f}), "
+              f"one worker {rate(single):.1f} (ratio {rate(team) / max(rate(single), 1e-9):.2f})")
+        print(f"median push in the burst: {statistics.median(team.push_ms or [0]):.0f} ms")
+        failed = team.errors or one.errors or single.errors
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
