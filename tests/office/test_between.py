@@ -1,0 +1,158 @@
+"""Between visits through the real service: tablets sync visits into an office, the
+calendar and action updates come from the `visitapp-office` command line (a real process on
+the same database), and the office's answers are read back."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from tests.office.site import OFFICE, REPO
+from visitapp.domain.visit import PeopleMet
+
+
+def cli(office, *args: str, now: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VISITAPP_TEST_NOW")}
+    if now:
+        env["VISITAPP_TEST_NOW"] = now  # the CLI's announced clock, moved for this call
+    return subprocess.run([OFFICE, *args, "--database-url", str(office.engine.url)],
+                          capture_output=True, text=True, timeout=120, cwd=REPO,
+                          env={**env, "PYTHONPATH": str(REPO)})
+
+
+def ok(office, *args: str, now: str | None = None) -> str:
+    done = cli(office, *args, now=now)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def visit(tablet, system, day, met, recommendation=None, strength=None):
+    s = tablet.services
+    vid = s.visits.create_visit(system=system, date=day, visit_type="diagnostic",
+                                author="Tester", people_met=[PeopleMet(r, n) for r, n in met],
+                                areas=[("emergency_department", "ED")])
+    if recommendation:
+        s.visits.add_finding(vid, kind="recommendation", text=recommendation,
+                             pathway="discharge", horizon="quick_win",
+                             owner="Director of operations", author="Tester")
+    if strength:
+        area = s.visits.load(vid).areas[0]
+        s.visits.add_finding(vid, kind="strength", text=strength, pathway="front_door",
+                             area_key=area.key, author="Tester")
+    return vid
+
+
+@pytest.fixture
+def cycle(office, make_tablet):
+    """Two teams' tablets, three visits, the launch, a webinar and a second event."""
+    north, south = make_tablet("north"), make_tablet("south")
+    before = visit(north, "Fictional North", "2027-01-05", [("Matron", 3), ("Consultant", 14)])
+    during = visit(north, "Fictional North", "2027-02-09", [("Nurse", 9), ("Therapist", 12)],
+                   recommendation="Agree a daily 11:00 discharge huddle on every ward.",
+                   strength="Same-day emergency care takes GP referrals directly.")
+    late = visit(south, "Fictional South", "2027-03-30", [("Site manager", 12)])
+    north.sync()
+    south.sync()
+    ok(office, "events", "add", "--name", "Launch", "--date", "2027-01-12",
+       "--attendees", "120")
+    ok(office, "events", "add", "--name", "Collaborative event 2", "--date", "2027-04-13",
+       "--attendees", "95")
+    ok(office, "learning", "add", "--name", "Weekend discharge webinar", "--date",
+       "2027-02-03", "--attendees", "40")
+    return {"before": before, "during": during, "late": late}
+
+
+def test_recommendation__becomes_an_action_updated_by_the_cli(office, cycle):
+    (action,) = json.loads(ok(office, "actions", "list", "--system", "fictional  north",
+                              "--json"))
+    assert action["visit_id"] == cycle["during"]
+    assert (action["text"], action["owner"], action["horizon"], action["status"],
+            action["due"], action["updates"]) == (
+        "Agree a daily 11:00 discharge huddle on every ward.", "Director of operations",
+        "quick_win", "not_started", "2027-04-13", [])  # due: the next event after the visit
+    assert json.loads(ok(office, "actions", "list", "--system", "Fictional South",
+                         "--json")) == []
+    ok(office, "actions", "update", action["id"], "--status", "in_progress", "--note",
+       "Huddle piloted on two wards.", now="2027-02-20T10:00:00+00:00")
+    ok(office, "actions", "update", action["id"], "--status", "blocked", "--note",
+       "Waiting for the bed system change.", now="2027-03-01T10:00:00+00:00")
+    (after,) = json.loads(ok(office, "actions", "list", "--json"))
+    assert after["status"] == "blocked"
+    assert [(u["date"], u["status"], u["note"]) for u in after["updates"]] == [
+        ("2027-02-20", "in_progress", "Huddle piloted on two wards."),
+        ("2027-03-01", "blocked", "Waiting for the bed system change.")]
+    from sync.server.db import read
+    from sync.server.office import actions, calendar
+
+    with read(office.engine) as conn:
+        overdue = actions.overdue_at_events(conn)
+        events = {e.name: e.id for e in calendar.entries(conn, "event")}
+    assert [a.id for a in overdue[events["Collaborative event 2"]]] == [action["id"]]
+    assert overdue[events["Launch"]] == []
+    ok(office, "actions", "update", action["id"], "--status", "done",
+       now="2027-04-12T10:00:00+00:00")
+    with read(office.engine) as conn:
+        assert actions.overdue_at_events(conn)[events["Collaborative event 2"]] == []
+
+
+def test_momentum_for_a_cycle__equals_the_figure_worked_by_hand(office, cycle):
+    (action,) = json.loads(ok(office, "actions", "list", "--json"))
+    for day in ("2027-02-20", "2027-03-01", "2027-04-20"):
+        ok(office, "actions", "update", action["id"], "--status", "in_progress",
+           now=f"{day}T12:00:00+00:00")
+    rows = json.loads(ok(office, "momentum", "--json"))
+    assert [(r["start"], r["end"]) for r in rows] == [
+        (None, "2027-01-11"), ("2027-01-12", "2027-04-12"), ("2027-04-13", None)]
+    # Before the launch: the 5 January visit met 3 + 14 = 17 people; 1 interaction.
+    # After the launch: 120 (launch) + 40 (webinar) + 9 + 12 (9 Feb visit) + 12 (30 March
+    # visit, another team) = 193 people; launch, webinar, 2 visits, 2 updates = 6: 1,158.
+    # After event 2: its 95 attendees; the event and the 20 April update = 2: 190.
+    assert [(r["people_reached"], r["interactions"], r["momentum"]) for r in rows] == [
+        (17, 1, 17), (193, 6, 1158), (95, 2, 190)]
+
+
+def test_strength__is_promoted_into_the_library_by_the_cli(office, cycle):
+    from sqlalchemy import select
+
+    from sync.server.db import read
+    from sync.server.office import exemplars
+    from sync.server.office import tables as t
+
+    with read(office.engine) as conn:
+        strength = conn.execute(select(t.read_findings.c.entity_id).where(
+            t.read_findings.c.kind == "strength")).scalar_one()
+    entry_id = ok(office, "exemplars", "add", "--finding", strength, "--title",
+                  "GP referrals straight to SDEC", "--contact-role", "SDEC lead nurse").strip()
+    with read(office.engine) as conn:
+        (found,) = exemplars.search(conn, q="sdec referrals")
+        assert exemplars.search(conn, q="sdec", pathway="discharge") == []
+    assert (found["id"], found["title"], found["system"], found["area_kind"],
+            found["pathway"], found["contact_role"]) == (
+        entry_id, "GP referrals straight to SDEC", "Fictional North",
+        "emergency_department", "front_door", "SDEC lead nurse")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("events", "add", "--name", "Launch", "--date", "2027-13-01"),
+     "date '2027-13-01' is not a date like 2027-01-12"),
+    (("events", "add", "--name", "  ", "--date", "2027-01-12"), "name: give the event a name"),
+    (("learning", "add", "--name", "Webinar", "--date", "2027-02-03", "--attendees", "lots"),
+     "attendees 'lots' is not a whole number"),
+    (("learning", "add", "--name", "Webinar", "--date", "2027-02-03", "--attendees", "-4"),
+     "attendees -4 must be between 0 and 1,000,000"),
+    (("actions", "update", "no-such-action", "--status", "done"), "no action 'no-such-action'"),
+    (("actions", "update", "x", "--status", "finished"),
+     "status 'finished' must be one of not_started, in_progress, done, blocked"),
+    (("exemplars", "add", "--finding", "nope", "--title", "T"),
+     "no strength 'nope' among the synced findings"),
+])
+def test_cli_bad_input__is_one_line_exit_1_and_writes_nothing(office, args, message):
+    done = cli(office, *args)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert message in done.stderr
+    for table in ("office_gatherings", "office_action_updates", "office_exemplars"):
+        assert office.count(f"SELECT COUNT(*) FROM {table}") == 0
