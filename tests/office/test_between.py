@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
+from html import unescape
 
 import pytest
 
@@ -156,3 +158,94 @@ def test_cli_bad_input__is_one_line_exit_1_and_writes_nothing(office, args, mess
     assert message in done.stderr
     for table in ("office_gatherings", "office_action_updates", "office_exemplars"):
         assert office.count(f"SELECT COUNT(*) FROM {table}") == 0
+
+
+# --- the pages, in-process -----------------------------------------------------------------
+
+def _signed_in(office, email):
+    from tests.office.test_web import PASSWORD, _csrf, sign_in
+
+    http = office.http(None)
+    assert sign_in(http, email=email, password=PASSWORD).status_code == 303
+    return http, _csrf(http.get("/calendar").text)
+
+
+@pytest.fixture
+def staff(office):
+    from sync.server.office import users
+    from tests.office.test_web import PASSWORD
+
+    for email, role in (("ada@example.org", "admin"), ("ali@example.org", "analyst")):
+        users.add_user(office.engine, email=email, name=email[:3].title(), role=role,
+                       password=PASSWORD, now_ms=0)
+    return office
+
+
+def test_pages__admin_adds_to_the_calendar_analyst_updates_an_action(staff, cycle):
+    from datetime import UTC, datetime
+
+    from visitapp.domain.hlc import system_ms
+
+    office = staff
+    office.clock.offset_ms = int(datetime(2027, 5, 2, 11, tzinfo=UTC).timestamp() * 1000
+                                 ) - system_ms()  # the office's today: 2 May 2027
+    admin, token = _signed_in(office, "ada@example.org")
+    added = admin.post("/calendar/learning", data={"csrf_token": token, "name": "Flow clinic",
+                                                   "date": "2027-03-03", "attendees": "18"})
+    assert added.status_code == 303
+    bad = admin.post("/calendar/event", data={"csrf_token": token, "name": "Event 3",
+                                              "date": "13/07/2027"})
+    assert bad.status_code == 400 and "is not a date like 2027-01-12" in bad.text
+    assert admin.post("/calendar/event", data={"name": "No token", "date": "2027-07-13"}
+                      ).status_code == 403
+    page = admin.get("/calendar").text
+    assert "Flow clinic" in page and "After Collaborative event 2" in page
+    assert office.count("SELECT COUNT(*) FROM office_gatherings") == 4
+
+    analyst, token = _signed_in(office, "ali@example.org")
+    assert analyst.post("/calendar/event", data={"csrf_token": token, "name": "E",
+                                                 "date": "2027-07-13"}).status_code == 403
+    (action,) = json.loads(ok(office, "actions", "list", "--json"))
+    listed = analyst.get("/actions", params={"system": "Fictional North"})
+    assert action["text"] in listed.text and "Not started" in listed.text
+    saved = analyst.post(f"/actions/{action['id']}", data={
+        "csrf_token": token, "status": "done", "note": "Huddles on every ward",
+        "system": "Fictional North"})
+    assert saved.status_code == 303
+    (after,) = json.loads(ok(office, "actions", "list", "--json"))
+    assert after["status"] == "done"
+    assert after["updates"] == [{"date": "2027-05-02", "status": "done",
+                                 "note": "Huddles on every ward", "by": "Ali"}]
+    refused = analyst.post(f"/actions/{action['id']}", data={"csrf_token": token,
+                                                             "status": "maybe"})
+    assert refused.status_code == 400
+    assert "status 'maybe' must be one of" in unescape(refused.text)
+    # The update is dated by the office's clock (set to 2 May 2027 above): after event 2.
+    cells = re.findall(r'numeric">([\d,]+)</td>', analyst.get("/momentum").text)
+    assert cells == ["17", "1", "17",  # before the launch: the 5 January visit
+                     "211", "5", "1,055",  # launch, webinar, flow clinic (18), two visits
+                     "95", "2", "190"]  # event 2 and the page's update
+    admin.close()
+    analyst.close()
+
+
+def test_pages__a_strength_is_promoted_from_its_visit_page(staff, cycle):
+    office = staff
+    http, token = _signed_in(office, "ali@example.org")
+    visit_page = http.get(f"/visits/{cycle['during']}").text
+    finding = re.search(r'name="finding" value="([^"]+)"', visit_page).group(1)
+    form = http.get("/library/new", params={"finding": finding})
+    assert form.status_code == 200 and "Same-day emergency care takes GP referrals" in form.text
+    pii = http.post("/library", data={"csrf_token": token, "finding": finding,
+                                      "title": "SDEC", "contact_role": "Ring SW1A 1AA"})
+    assert pii.status_code == 400 and "looks like patient data" in pii.text
+    made = http.post("/library", data={"csrf_token": token, "finding": finding,
+                                       "title": "Direct GP referral to SDEC",
+                                       "what_they_do": "GPs refer straight to SDEC.",
+                                       "evidence": "", "contact_role": "SDEC lead nurse",
+                                       "pathway": "front_door", "tags": "front door, flow"})
+    assert made.status_code == 303
+    found = http.get("/library", params={"q": "gp referral"}).text
+    assert "Direct GP referral to SDEC" in found and "SDEC lead nurse" in found
+    assert "No entries match" in http.get("/library", params={"q": "weekend"}).text
+    http.close()
