@@ -249,3 +249,27 @@ def test_pages__a_strength_is_promoted_from_its_visit_page(staff, cycle):
     assert "Direct GP referral to SDEC" in found and "SDEC lead nurse" in found
     assert "No entries match" in http.get("/library", params={"q": "weekend"}).text
     http.close()
+
+
+def test_library_draft__starts_from_the_strength_and_its_visits_figures(office, make_tablet):
+    from sqlalchemy import select
+
+    from sync.server.db import read
+    from sync.server.office import exemplars
+    from sync.server.office import tables as t
+    from visitapp.services.demo import EXAMPLE_DATE, create_demo_visit
+
+    tablet = make_tablet()
+    create_demo_visit(tablet.services, EXAMPLE_DATE, photos=False)
+    tablet.sync()
+    with read(office.engine) as conn:
+        strength = conn.execute(select(t.read_findings.c.entity_id).where(
+            t.read_findings.c.kind == "strength").order_by(t.read_findings.c.position)
+        ).scalars().first()
+        draft = exemplars.draft_from_finding(conn, strength)
+        figures = conn.execute(select(t.read_indicators.c.period).where(
+            t.read_indicators.c.value.is_not(None))).scalars().all()
+    assert len(draft.title) <= 81 and draft.what_they_do.startswith(draft.title.rstrip("…"))
+    assert draft.system and draft.area_kind
+    # The evidence names each figure once and its period once.
+    assert draft.evidence.count(figures[0]) == 1 and draft.evidence.count("%") >= 1

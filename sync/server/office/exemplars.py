@@ -73,12 +73,24 @@ def draft_from_finding(conn: Connection, finding_id: str) -> Draft:
         for item in form.items if form else []:
             if item.id in cited:
                 tags.extend(tag for tag in item.tags if tag not in tags)
-    figures = [f"{r.label}: {_figure(r.value, r.unit)} ({r.period})" for r in conn.execute(
-        select(t.read_indicators).where(t.read_indicators.c.visit_id == f.visit_id)
-        .order_by(t.read_indicators.c.position)) if r.value is not None]
+    by_period: dict[str, list[str]] = {}
+    for r in conn.execute(select(t.read_indicators).where(
+            t.read_indicators.c.visit_id == f.visit_id).order_by(t.read_indicators.c.position)):
+        if r.value is not None and sum(map(len, by_period.values())) < 4:
+            by_period.setdefault(r.period, []).append(f"{r.label} {_figure(r.value, r.unit)}")
+    evidence = "; ".join(f"{', '.join(figures)} ({period})"
+                         for period, figures in by_period.items())
     text = f.text or ""
-    return Draft(f.visit_id, finding_id, text[:80], text, system,
-                 area.kind if area else None, "; ".join(figures[:4]), f.pathway, tags)
+    return Draft(f.visit_id, finding_id, _short_title(text), text, system,
+                 area.kind if area else None, evidence, f.pathway, tags)
+
+
+def _short_title(text: str, limit: int = 80) -> str:
+    """The finding's first sentence, cut at a word if it is long: a start for a title."""
+    first = text.split(". ")[0].strip().rstrip(".")
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def _figure(value: float, unit: str) -> str:

@@ -96,9 +96,10 @@ def update_action(request: Request, web: Web, session: SignedIn, form: CheckedFo
 def momentum_page(request: Request, web: Web, session: SignedIn) -> Response:
     with read(web.engine) as conn:
         report = momentum_mod.build(conn)
-    points = [(m.period.start.isoformat() if m.period.start else "before",
-               float(m.momentum)) for m in report.rows]
-    chart = charts.line_chart("Momentum per action period", points, "")
+    points = [(m.period.start.isoformat() if m.period.start else
+               f"to {m.period.end}" if m.period.end else "all", float(m.momentum))
+              for m in report.rows]
+    chart = charts.line_chart("Momentum per action period", points, "", floor=0)
     return render(request, "momentum.html", session=session, title="Momentum",
                   report=report, chart=chart, nav="momentum")
 
