@@ -273,3 +273,23 @@ def test_library_draft__starts_from_the_strength_and_its_visits_figures(office, 
     assert draft.system and draft.area_kind
     # The evidence names each figure once and its period once.
     assert draft.evidence.count(figures[0]) == 1 and draft.evidence.count("%") >= 1
+
+
+def test_readme__between_visits_commands_exist_and_have_help():
+    import re as re_mod
+
+    import typer.main
+
+    from sync.cli import app
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8").split("### Between visits")[1]
+    root = typer.main.get_command(app)
+    listed = re_mod.findall(r"^visitapp-office ([a-z]+)(?: ([a-z]+))?", readme.split("##")[0],
+                            re_mod.M)
+    assert {name for name, _ in listed} == {"events", "learning", "actions", "momentum",
+                                            "exemplars"}
+    for name, sub in listed:
+        command = root.commands[name]  # type: ignore[attr-defined]
+        if sub and hasattr(command, "commands"):
+            command = command.commands[sub]
+        assert command.help, f"{name} {sub} has no help"
