@@ -293,3 +293,46 @@ def test_readme__between_visits_commands_exist_and_have_help():
         if sub and hasattr(command, "commands"):
             command = command.commands[sub]
         assert command.help, f"{name} {sub} has no help"
+
+
+def test_calendar_actions_momentum_and_library__on_postgresql(pg_office, tmp_path):
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from sync.server.db import read
+    from sync.server.office import actions, calendar, exemplars
+    from sync.server.office import momentum as mo
+    from sync.server.office import tables as t
+    from tests.sync.conftest import Tablet
+    from visitapp.services.app import open_services
+
+    device, token = pg_office.device("north")
+    services = open_services(tmp_path / "tablet" / "tablet.db")
+    tablet = Tablet(services, token, device, pg_office.http(token))
+    try:
+        visit(tablet, "Fictional North", "2027-02-09", [("Nurse", 9), ("Therapist", 12)],
+              recommendation="Agree a daily discharge huddle.",
+              strength="Same-day emergency care takes GP referrals directly.")
+        tablet.sync()
+    finally:
+        tablet.http.close()
+        services.close()
+    for name, day, n in (("Launch", "2027-01-12", 120), ("Event 2", "2027-04-13", 95)):
+        calendar.add(pg_office.engine, kind="event", name=name, day=day, attendees=n, now_ms=0)
+    with read(pg_office.engine) as conn:
+        (action,) = actions.list_actions(conn, system="FICTIONAL NORTH")
+        strength = conn.execute(select(t.read_findings.c.entity_id).where(
+            t.read_findings.c.kind == "strength")).scalar_one()
+    assert action.due == date(2027, 4, 13)
+    actions.update_action(pg_office.engine, action.id, status="done", note="Running daily",
+                          today=date(2027, 3, 1), by="Ali", now_ms=0)
+    entry = exemplars.add_entry(pg_office.engine, finding_id=strength, title="Direct to SDEC",
+                                by="Ali", now_ms=0)
+    with read(pg_office.engine) as conn:
+        rows = mo.build(conn).as_json()
+        assert [e["id"] for e in exemplars.search(conn, q="GP REFERRALS")] == [entry]
+        assert actions.get_action(conn, action.id).status == "done"
+    # After the launch: 120 + 21 people; the launch, the visit and the update.
+    assert [(r["people_reached"], r["interactions"], r["momentum"]) for r in rows] == [
+        (0, 0, 0), (141, 3, 423), (95, 1, 95)]
