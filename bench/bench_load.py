@@ -86,8 +86,12 @@ def headers(tablet: Tablet) -> dict[str, str]:
 async def pull_all(http: httpx.AsyncClient, tablet: Tablet, run: Run) -> None:
     for _ in range(1000):  # bounded: a team's ops come in pages
         started = time.perf_counter()
-        answer = await http.get("/v1/ops", params={"after": tablet.cursor, "limit": 1000},
-                                headers=headers(tablet))
+        try:
+            answer = await http.get("/v1/ops", params={"after": tablet.cursor, "limit": 1000},
+                                    headers=headers(tablet))
+        except httpx.HTTPError as err:
+            run.errors.append(f"pull: {err.__class__.__name__}")
+            return
         run.pull_ms.append((time.perf_counter() - started) * 1000)
         if answer.status_code != 200:
             run.errors.append(f"pull {answer.status_code}: {answer.text[:120]}")

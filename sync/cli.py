@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from sync.between_cli import register as register_between_commands
 from sync.office_cli import register as register_office_commands
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ office_token_app = typer.Typer(help="Read-only programme office tokens.", no_arg
 app.add_typer(device_app, name="device")
 app.add_typer(office_token_app, name="office-token")
 register_office_commands(app)  # users, systems, A&E figures, smart list
+register_between_commands(app)  # calendar, actions, momentum, exemplars
 
 DatabaseUrl = Annotated[str | None, typer.Option(
     "--database-url", help="SQLAlchemy URL: sqlite:///office.db or "

@@ -24,7 +24,8 @@ def _fmt(value: float, unit: str) -> str:
 
 
 def line_chart(title: str, points: list[tuple[str, float | None]], unit: str = "",
-               target: float | None = None, target_label: str = "") -> Chart:
+               target: float | None = None, target_label: str = "",
+               floor: float | None = None) -> Chart:
     shown = [(label, v) for label, v in points if v is not None]
     if not shown:
         return Chart("", f"{title}: no figures yet.")
@@ -34,6 +35,8 @@ def line_chart(title: str, points: list[tuple[str, float | None]], unit: str = "
         low, high = low - 1, high + 1
     span = high - low
     low, high = low - span * 0.1, high + span * 0.1
+    if floor is not None:  # a count never goes below zero: no padding under it
+        low = max(low, floor)
     plot_w, plot_h = WIDTH - PAD_L - PAD_R, HEIGHT - PAD_T - PAD_B
 
     def x(i: int) -> float:

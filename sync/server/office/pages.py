@@ -87,7 +87,8 @@ def _findings(conn: Connection, ids: list[str], dates: dict[str, str | None],
               ) -> list[dict[str, Any]]:
     rf = t.read_findings
     rows = conn.execute(select(rf).where(rf.c.visit_id.in_(ids), rf.c.deleted.is_(False))).all()
-    out = [{"visit_id": r.visit_id, "date": dates.get(r.visit_id), "kind": r.kind,
+    out = [{"visit_id": r.visit_id, "finding_id": r.entity_id, "date": dates.get(r.visit_id),
+            "kind": r.kind,
             "kind_label": FINDING_KIND_LABELS.get(r.kind, r.kind),  # type: ignore[call-overload]
             "text": r.text, "pathway": PATHWAY_LABELS.get(r.pathway, r.pathway),  # type: ignore[call-overload]
             "horizon": (r.horizon or "").replace("_", " ") or None, "owner": r.owner,
