@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from sync.client import Refused, SyncReport
+from tests.conftest import open_test_services
 from tests.sync.conftest import small_visit
 from visitapp.domain.hlc import Clock, system_ms
-from visitapp.services.app import open_services
 from visitapp.services.visit_json import visit_to_json
 from visitapp.store import sync_state
 
@@ -99,7 +99,7 @@ def edit_after_seeing(make_tablet, tmp_path, clock_cls) -> tuple[object, object,
     b = make_tablet()
     for t, offset, name in ((a, -HOUR, "a"), (b, +HOUR, "b")):
         t.services.close()
-        t.services = open_services(tmp_path / f"skew-{name}" / "t.db")
+        t.services = open_test_services(tmp_path / f"skew-{name}" / "t.db")
         t.services.db.clock = skewed(clock_cls, offset)
     vid, key, items = small_visit(b.services)
     b.services.visits.answer(vid, key, items[0], "no", author="B")
@@ -155,7 +155,7 @@ def test_an_app_upgrade_with_pending_ops__keeps_them__and_later_syncs_them(
             (f"op-old-{seq}", seq, (now - 1000 + seq) << 16, f"ed-aaaa/ed.item{seq}"))
     conn.close()
     _, token = office.device()
-    services = open_services(path)  # migrates to the current schema
+    services = open_test_services(path)  # migrates to the current schema
     try:
         from sync.client import SyncClient
         from tests.sync.conftest import NO_WAIT

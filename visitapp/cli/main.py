@@ -48,9 +48,13 @@ class Context:
     @property
     def services(self) -> Any:
         if self._services is None:
+            import time
+
+            from visitapp.cli.pin_commands import pin_for
             from visitapp.services.app import open_services
 
-            self._services = open_services(self.db_path)
+            path = self.db_path
+            self._services = open_services(path, pin=pin_for(path), now=time.time)
         return self._services
 
     def close(self) -> None:
@@ -387,9 +391,14 @@ def run_app(
 ) -> None:
     """Start the walk-through app (web mode on 127.0.0.1 when there is no display)."""
     day = _iso_date(demo_date, "--demo-date")
+    import os
+
+    from visitapp.cli.pin_commands import ENV_PIN
     from visitapp.ui.main import launch
 
-    launch(db_path=_ctx(ctx).db_path, web=web, port=port, demo_date=day)
+    # Without VISITAPP_PIN the app asks for the PIN on its own screen.
+    launch(db_path=_ctx(ctx).db_path, web=web, port=port, demo_date=day,
+           pin=os.environ.get(ENV_PIN) or None)
 
 
 @app.command("report")
@@ -406,9 +415,11 @@ def report(
     err(f"wrote {output}: {summary}")
 
 
+from visitapp.cli.pin_commands import register as register_pin_commands  # noqa: E402
 from visitapp.cli.sync_commands import register as register_sync_commands  # noqa: E402
 
 register_sync_commands(app)
+register_pin_commands(app)
 
 
 def run() -> None:

@@ -8,10 +8,20 @@ Settings and why:
   BEGIN we emit is the only one.
 SQLModel defines the tables; reads and the hot write path use the DBAPI connection of the
 same SQLAlchemy engine directly (an ORM add + commit per answer costs ~25x a bare write).
+
+Encrypted at rest: given a key, the engine uses SQLCipher (the `sqlcipher3` driver, with
+SQLCipher 4 bundled, through SQLAlchemy's `sqlite+pysqlcipher` dialect), which sends
+`PRAGMA key` as the first statement on every connection; everything above is unchanged.
+The key is raw (32 bytes, from visitapp.store.keys), so SQLCipher's own slow passphrase
+derivation is skipped: the PIN's Argon2id runs once per start, not once per connection.
+Temporary tables and sorts stay in memory, never in an unencrypted temporary file.
+Without a key the file is plain SQLite: only the benchmark baseline and the in-place
+upgrade (visitapp.store.at_rest) open one.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -20,7 +30,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
 from visitapp.domain.hlc import Clock
@@ -29,6 +42,10 @@ from visitapp.errors import StoreError
 from visitapp.store import migrations
 
 BUSY_TIMEOUT_MS = 10_000
+# What a damaged, foreign or wrongly keyed file raises, from either driver.
+# (SQLAlchemy wraps those raised while a connection is being set up.)
+DATABASE_ERRORS = (sqlite3.DatabaseError, sqlcipher3.DatabaseError, sa_exc.DBAPIError)
+PLAIN_HEADER = b"SQLite format 3\x00"
 
 
 def _configure(dbapi_conn: sqlite3.Connection, _record: object) -> None:
@@ -37,19 +54,52 @@ def _configure(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     dbapi_conn.execute("PRAGMA journal_mode = WAL")
     dbapi_conn.execute("PRAGMA synchronous = FULL")
     dbapi_conn.execute("PRAGMA foreign_keys = ON")
+    dbapi_conn.execute("PRAGMA temp_store = MEMORY")
+
+
+def database_url(path: Path, key: bytes | None) -> URL:
+    """The one place a connection is described: SQLCipher with a raw key, or plain."""
+    if key is None:
+        return URL.create("sqlite", database=str(path))
+    # SQLCipher reads "x'<64 hex>'" as a raw key; the dialect issues PRAGMA key first.
+    return URL.create("sqlite+pysqlcipher", password=f"x'{key.hex()}'", database=str(path))
+
+
+def is_plain_sqlite(path: Path) -> bool:
+    """Is `path` an unencrypted SQLite database (as every tablet had before issue 16)?"""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == PLAIN_HEADER
+    except FileNotFoundError:
+        return False
+
+
+def create_private(path: Path) -> None:
+    """Create an empty file (SQLite's new database) readable by its owner only; SQLite
+    gives the -wal and -shm files the same mode. An existing file is narrowed to 0600."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.close(fd)
+    for suffix in ("", "-wal", "-shm"):
+        extra = path.with_name(path.name + suffix)
+        if extra.exists():
+            os.chmod(extra, 0o600)
 
 
 class Database:
     """An open tablet database. Thread-safe: one connection per thread."""
 
-    def __init__(self, path: Path | str, *, clock: Clock | None = None) -> None:
+    def __init__(self, path: Path | str, *, clock: Clock | None = None,
+                 key: bytes | None = None, files_key: bytes | None = None) -> None:
         self.path = Path(path)
+        self.encrypted = key is not None
+        self.files_key = files_key  # for visitapp.services.attachments.BlobStore
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(self.path)
         except OSError as err:
-            raise StoreError(f"cannot create the folder for {self.path}: {err}") from err
+            raise StoreError(f"cannot create {self.path}: {err}") from err
         self.engine: Engine = create_engine(
-            f"sqlite:///{self.path}",
+            database_url(self.path, key),
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
             poolclass=NullPool,
         )
@@ -61,7 +111,8 @@ class Database:
             conn = self._conn()
             migrations.apply(conn)
             self.device_id, self.clock = self._load_device(clock or Clock())
-        except sqlite3.DatabaseError as err:
+        except DATABASE_ERRORS as err:
+            self.close()
             raise StoreError(f"{self.path} is not a usable visit database: {err}") from err
 
     @property
@@ -74,8 +125,7 @@ class Database:
             # A long-lived DBAPI connection per thread from the engine: checkout per
             # statement would cost more than the write itself.
             fairy = self.engine.raw_connection()
-            conn = fairy.driver_connection
-            assert isinstance(conn, sqlite3.Connection)
+            conn = fairy.driver_connection  # sqlite3 or sqlcipher3: the same DB-API
             self._local.fairy = fairy  # holding the pool's proxy keeps the connection open
             self._local.conn = conn
             with self._lock:

@@ -12,6 +12,7 @@ import os
 import re
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
@@ -363,11 +364,12 @@ def web_mode(web: bool, environ: Mapping[str, str], platform: str) -> bool:
     return web or headless
 
 
-def launch(db_path: Path, web: bool, port: int, demo_date: date) -> None:
+def launch(db_path: Path, web: bool, port: int, demo_date: date,
+           pin: str | None = None) -> None:
     """Open the visit database and run the app: a browser app on 127.0.0.1 when asked
     (or when there is no display), a desktop window otherwise. A first run creates the
     demo visit dated `demo_date`."""
-    services = open_services(db_path)
+    services = open_services(db_path, pin=pin or "", now=time.time)
     created = ensure_demo_visit(services, demo_date)
     prefs = TabletPrefs(db_path)
     if created:
