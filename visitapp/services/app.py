@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from visitapp.services.attachments import AttachmentService, BlobStore
 from visitapp.services.catalogue import FormCatalogue
 from visitapp.services.metrics import MetricsService
 from visitapp.services.sync import SyncService
+from visitapp.services.unsynced_hint import write_hint
 from visitapp.services.visits import VisitService
 from visitapp.store.at_rest import open_database
 from visitapp.store.db import Database
@@ -28,6 +30,9 @@ class Services:
     sync: SyncService
 
     def close(self) -> None:
+        # What a forgotten-PIN screen can tell without the PIN: the unsynced count.
+        with contextlib.suppress(OSError):
+            write_hint(self.db.path, self.sync.status().pending, time.time())
         self.blobs.close()
         self.db.close()
 
