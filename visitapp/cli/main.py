@@ -243,6 +243,19 @@ def visits_show(
         out(f"Last answer: {london(max(stamps))} (London time)")
 
 
+@visits_app.command("release")
+def visits_release(
+    ctx: typer.Context,
+    visit_id: Annotated[str, typer.Argument(help="Visit id (or a unique prefix).")],
+) -> None:
+    """Remove a visit from this tablet (it stays at the programme office); refused while
+    any of its changes or files has not been sent."""
+    from visitapp.services.retention import release_visit
+
+    services = _ctx(ctx).services
+    err(release_visit(services, services.visits.resolve_visit_id(visit_id)))
+
+
 @app.command()
 def answer(
     ctx: typer.Context,

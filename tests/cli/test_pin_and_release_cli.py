@@ -1,5 +1,5 @@
 """The PIN on the command line: from VISITAPP_PIN (or a prompt), exit 1 without one,
-one line for a wrong PIN, and `visitapp pin change`."""
+one line for a wrong PIN, `visitapp pin change`, and `visits release` refusing while unsent."""
 
 from __future__ import annotations
 
@@ -61,3 +61,14 @@ def test_pin_change__rewraps_and_only_the_new_pin_opens(tmp_path):
     assert visitapp(db, "visits", "list").returncode == 1  # the old PIN no longer opens
     listed = visitapp(db, "visits", "list", VISITAPP_PIN="11223344")
     assert listed.returncode == 0 and vid in listed.stdout
+
+
+def test_visits_release__refuses_while_unsent_exit_1_nothing_removed(tmp_path):
+    db = tmp_path / "tablet.db"
+    made = visitapp(db, "visits", "new", "--system", "Release (fictional)", "--date",
+                    "2026-11-27")
+    vid = made.stdout.strip()
+    result = visitapp(db, "visits", "release", vid[:8])
+    assert result.returncode == 1
+    assert "not at the programme office: sync first (nothing was removed)" in result.stderr
+    assert vid in visitapp(db, "visits", "list").stdout
