@@ -35,6 +35,13 @@ RULES = [
     (lambda p: "ui" in p.relative_to(REPO).parts, "flet", "only visitapp/ui imports flet"),
     (lambda p: "report" in p.relative_to(REPO).parts, "reportlab",
      "only visitapp/report imports reportlab"),
+    # Encryption at rest lives in the store: one place builds the connection and seals.
+    (lambda p: p.relative_to(REPO).parts[:2] == ("visitapp", "store"), "sqlcipher3",
+     "only visitapp/store opens SQLCipher"),
+    (lambda p: p.relative_to(REPO).parts[:2] == ("visitapp", "store"), "cryptography",
+     "only visitapp/store encrypts"),
+    (lambda p: p.relative_to(REPO).parts[:2] == ("visitapp", "store"), "argon2",
+     "only visitapp/store derives keys from the PIN"),
 ]
 
 
