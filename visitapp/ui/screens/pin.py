@@ -142,6 +142,7 @@ class IdleLock:
         self.last = clock()
         self.locked = False
         self._handlers: tuple[Any, Any] | None = None
+        self.screen: PinScreen | None = None
 
     def touch(self, *_: Any) -> None:
         self.last = self.clock()
@@ -153,8 +154,14 @@ class IdleLock:
     async def _watch(self) -> None:
         while True:
             await asyncio.sleep(min(15.0, self.idle_s / 4))
-            if not self.locked and self.clock() - self.last >= self.idle_s:
-                self.lock_now()
+            self.check()
+
+    def check(self) -> bool:
+        """Lock now if the idle time has run out; True if it did."""
+        if not self.locked and self.clock() - self.last >= self.idle_s:
+            self.lock_now()
+            return True
+        return False
 
     def lock_now(self) -> None:
         page = self.page
@@ -163,8 +170,8 @@ class IdleLock:
         self._handlers = (page.on_route_change, page.on_view_pop)
         page.on_route_change = None
         page.on_view_pop = None
-        screen = PinScreen(page, self.lock, lambda services: self._unlocked())
-        page.views.append(screen.view)
+        self.screen = PinScreen(page, self.lock, lambda services: self._unlocked())
+        page.views.append(self.screen.view)
         page.update()
 
     def _unlocked(self) -> None:
