@@ -30,7 +30,8 @@ class Services:
     sync: SyncService
 
     def close(self) -> None:
-        # What a forgotten-PIN screen can tell without the PIN: the unsynced count.
+        # What a forgotten-PIN screen can tell without the PIN: the unsynced count, and
+        # when it was taken (the wall clock, read here on purpose).
         with contextlib.suppress(OSError):
             write_hint(self.db.path, self.sync.status().pending, time.time())
         self.blobs.close()
