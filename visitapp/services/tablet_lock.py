@@ -58,6 +58,11 @@ class TabletLock:
                 keys.unlock(self.key_file, pin, now=self.now())
             return self.services
 
+    def change_pin(self, old_pin: str, new_pin: str) -> None:
+        """Rewrap the data key under `new_pin` (nothing is re-encrypted); the old PIN is
+        checked with the same waits as any try."""
+        keys.change_pin(self.key_file, old_pin, new_pin, now=self.now(), kdf=self.kdf)
+
     def record_unsynced(self) -> None:
         services = self.services
         if services is not None:

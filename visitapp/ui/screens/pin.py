@@ -1,5 +1,6 @@
 """The PIN screen: one field labelled "PIN", submitted with Enter; shown on start (then the
-route asked for), and again over whatever is on screen after a set idle time.
+route asked for), and again over whatever is on screen after a set idle time. "Change the
+PIN" asks for the current PIN, then the new one twice, in the same field.
 
 Forgotten PIN: the screen says plainly that the data cannot be opened without it, and
 offers to start afresh, naming how many unsynced changes would be lost; only a second,
@@ -34,7 +35,9 @@ class PinScreen:
         self.page = page
         self.lock = lock
         self.on_unlocked = on_unlocked
-        self.first_pin: str | None = None  # a new tablet's PIN, until typed again
+        self.first_pin: str | None = None  # a new PIN, until typed again
+        self.old_pin: str | None = None  # while changing the PIN
+        self.changing = False
         self.field = ft.TextField(label="PIN", password=True, autofocus=True, width=320,
                                   keyboard_type=ft.KeyboardType.NUMBER, on_submit=self._submit,
                                   text_size=22)
@@ -47,42 +50,71 @@ class PinScreen:
                 self.prompt,
                 sem("pin-field", self.field),
                 sem("pin-message", self.message),
-                button("pin-forgotten", "Forgotten the PIN?", self._show_forgotten),
+                ft.Row(spacing=12, wrap=True, controls=[
+                    button("pin-change", "Change the PIN", self._start_change),
+                    button("pin-forgotten", "Forgotten the PIN?", self._show_forgotten)]),
                 self.forgotten,
             ])])
         self._reset_prompt()
 
     def _reset_prompt(self) -> None:
-        self.first_pin = None
+        self.first_pin = self.old_pin = None
+        self.changing = False
         self.prompt.value = (
             "Choose a PIN of 6 or more digits: it locks this tablet's visit data. "
             "Press Enter." if self.lock.is_new()
             else "Enter the PIN to open this tablet's visit data, then press Enter.")
 
+    def _start_change(self, e: Any = None) -> None:
+        if self.lock.is_new():
+            self.message.value = "There is no PIN yet: choose one first."
+        else:
+            self._reset_prompt()
+            self.changing = True
+            self.prompt.value = "Change the PIN: enter the current PIN, then press Enter."
+            self.message.value = ""
+        self.page.update()
+
+    def _say(self, prompt: str | None = None, message: str = "", ok: bool = False) -> None:
+        if prompt is not None:
+            self.prompt.value = prompt
+        self.message.value = message
+        self.message.color = vm.NHS_DARK_BLUE if ok else vm.NHS_RED
+        self.page.update()
+
     async def _submit(self, e: Any = None) -> None:
         pin = (self.field.value or "").strip()
         self.field.value = ""
-        if self.lock.is_new() and self.lock.services is None:
-            if self.first_pin is None:
-                self.first_pin = pin
-                self.prompt.value = "Type the same PIN again, then press Enter."
-                self.message.value = ""
-                self.page.update()
-                return
-            if pin != self.first_pin:
-                self._reset_prompt()
-                self.message.value = "The two PINs differ: choose the PIN again."
-                self.page.update()
-                return
-        self.message.value = "Checking…"
-        self.page.update()
-        try:
-            services = await asyncio.to_thread(self.lock.unlock, pin)
-        except (PinProblem, StoreError) as problem:
+        new_tablet = self.lock.is_new() and self.lock.services is None
+        if self.changing and self.old_pin is None:
+            self.old_pin = pin
+            return self._say("Enter the new PIN (6 or more digits), then press Enter.")
+        if (self.changing or new_tablet) and self.first_pin is None:
+            self.first_pin = pin
+            return self._say("Type the same PIN again, then press Enter.")
+        if (self.changing or new_tablet) and pin != self.first_pin:
+            changing = self.changing
             self._reset_prompt()
-            self.message.value = str(problem)[:1].upper() + str(problem)[1:] + "."
-            self.page.update()
-            return
+            if changing:
+                self.changing = True
+                self.prompt.value = "Change the PIN: enter the current PIN, then press Enter."
+            return self._say(message="The two PINs differ: nothing was changed. Start again.")
+        self._say(message="Checking…")
+        try:
+            if self.changing:
+                await asyncio.to_thread(self.lock.change_pin, self.old_pin or "", pin)
+            else:
+                services = await asyncio.to_thread(self.lock.unlock, pin)
+        except (PinProblem, StoreError) as problem:
+            changing = self.changing
+            self._reset_prompt()
+            if changing:
+                self.changing = True
+                self.prompt.value = "Change the PIN: enter the current PIN, then press Enter."
+            return self._say(message=str(problem)[:1].upper() + str(problem)[1:] + ".")
+        if self.changing:
+            self._reset_prompt()
+            return self._say(message="PIN changed. Enter the new PIN to open the data.", ok=True)
         self.message.value = ""
         self.on_unlocked(services)
 

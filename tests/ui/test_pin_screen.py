@@ -1,5 +1,5 @@
-"""The idle lock without a browser: after the idle time the PIN screen covers the session,
-routes wait, and the right PIN brings back the screen that was there."""
+"""The PIN screen without a browser: after the idle time it covers the session, routes
+wait, and the right PIN brings back the screen that was there; the PIN can be changed."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import pytest
 
 from tests.conftest import TEST_KDF, TEST_PIN
 from tests.ui.test_screens_build import FakePage
+from visitapp.errors import WrongPin
 from visitapp.services.tablet_lock import TabletLock
 from visitapp.services.walkthrough import TabletPrefs
 from visitapp.ui.main import App
-from visitapp.ui.screens.pin import IdleLock
+from visitapp.ui.screens.pin import IdleLock, PinScreen
 
 
 @pytest.fixture
@@ -52,3 +53,32 @@ def test_idle_lock__covers_after_the_idle_time_and_the_pin_brings_the_screen_bac
     asyncio.run(screen._submit())
     assert [v.route for v in page.views] == ["/", "/new"]
     assert page.on_route_change is routed and not idle.locked
+
+
+def test_pin_screen__changes_the_pin_in_the_same_field(db_path, services):
+    services.close()
+    lock = TabletLock(db_path, kdf=TEST_KDF)
+    screen = PinScreen(FakePage(), lock, lambda s: None)  # type: ignore[arg-type]
+
+    def submit(pin: str) -> str:
+        screen.field.value = pin
+        asyncio.run(screen._submit())
+        return str(screen.message.value)
+
+    screen._start_change()
+    submit("111111")  # a wrong current PIN is only found out at the end
+    submit("97531086")
+    assert "Wrong PIN" in submit("97531086")
+    screen._start_change()
+    submit(TEST_PIN)
+    submit("97531086")
+    assert "differ" in submit("97531087")
+    submit(TEST_PIN)
+    submit("97531086")
+    assert submit("97531086") == "PIN changed. Enter the new PIN to open the data."
+    with pytest.raises(WrongPin):
+        lock.unlock(TEST_PIN)
+    opened = []
+    screen.on_unlocked = opened.append
+    assert submit("97531086") == "" and opened == [lock.services] and lock.services
+    lock.close()
