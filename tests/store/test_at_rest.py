@@ -279,3 +279,23 @@ def test_upgrade__cut_short_by_a_crash__finishes_on_the_next_start(db_path, tmp_
         assert any(sealed) and not all(sealed)
     open_test_services(db_path).close()
     assert_upgraded(db_path, ops, files, pending)
+
+
+def test_two_processes_making_the_same_new_tablet__share_one_key(db_path):
+    import subprocess
+    import sys
+
+    code = ("import sys, time\n"
+            "from visitapp.services.app import open_services\n"
+            "s = open_services(sys.argv[1], pin=sys.argv[2], now=time.time)\n"
+            "s.visits.create_visit(system='Race ' + sys.argv[3] + ' (fictional)',\n"
+            "                      date='2026-11-27', visit_type='diagnostic')\n"
+            "s.close()\n")
+    children = [subprocess.Popen([sys.executable, "-c", code, str(db_path), TEST_PIN, str(n)])
+                for n in range(2)]
+    assert [c.wait(timeout=120) for c in children] == [0, 0]
+    s = open_test_services(db_path)
+    try:
+        assert len(s.visits.list_visits()) == 2
+    finally:
+        s.close()

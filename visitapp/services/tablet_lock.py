@@ -85,7 +85,8 @@ class TabletLock:
                 raise UserError(f"{known} unsynced changes would be lost, not {losing}: "
                                 "nothing was removed")
             path = self.db_path
-            for file in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm")),
+            for file in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm",
+                                                                              ".lock")),
                          self.key_file, self.hint_file, token_path(path),
                          path.parent / f"{path.stem}-ui.json"):
                 file.unlink(missing_ok=True)

@@ -17,8 +17,10 @@ again on the next start (the key file says `upgrading` until all are done):
 
 from __future__ import annotations
 
+import fcntl
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlcipher3
@@ -36,6 +38,28 @@ def open_database(path: Path | str, pin: str, *, now: Callable[[], float],
     """The tablet's database, unlocked by `pin`; `now()` is the wall clock (epoch seconds)
     that times the waits after wrong PINs. `kdf` is the cost a *new* key is made with."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _setting_up(path):
+        data_key = _unlock_or_create(path, pin, now=now, kdf=kdf)
+    _make_private(path)
+    return Database(path, clock=clock, key=data_key.database_key,
+                    files_key=data_key.files_key)
+
+
+@contextmanager
+def _setting_up(path: Path) -> Iterator[None]:
+    """One process at a time makes a tablet's key or encrypts it in place (the app and a
+    CLI command started together must not make two keys, or export over each other)."""
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _unlock_or_create(path: Path, pin: str, *, now: Callable[[], float],
+                      kdf: KdfParams) -> DataKey:
     key_file = keys.key_path(path)
     plain = is_plain_sqlite(path)
     if key_file.exists():
@@ -49,14 +73,11 @@ def open_database(path: Path | str, pin: str, *, now: Callable[[], float],
                              f"and its key file {key_file.name} is missing (without it an "
                              "encrypted tablet's data cannot be opened)")
         check_pin_format(pin)
-        path.parent.mkdir(parents=True, exist_ok=True)
         data_key = keys.create_key(key_file, pin, kdf=kdf, upgrading=plain)
         if plain:
             _encrypt_in_place(path, data_key)
             keys.finish_upgrade(key_file)
-    _make_private(path)
-    return Database(path, clock=clock, key=data_key.database_key,
-                    files_key=data_key.files_key)
+    return data_key
 
 
 def blob_dir_of(path: Path) -> Path:
