@@ -299,3 +299,36 @@ def test_two_processes_making_the_same_new_tablet__share_one_key(db_path):
         assert len(s.visits.list_visits()) == 2
     finally:
         s.close()
+
+
+def test_upgrade__of_a_plain_tablet_killed_with_ops_still_in_its_wal__keeps_them(db_path):
+    import subprocess
+    import sys
+
+    code = ("import os, sys\n"
+            "from visitapp.services.app import services_for\n"
+            "from visitapp.store.db import Database\n"
+            "s = services_for(Database(sys.argv[1]))\n"
+            "vid = s.visits.create_visit(system='Killed plain tablet (fictional)',\n"
+            "    date='2026-11-27', visit_type='diagnostic', areas=[('emergency_department', '')])\n"
+            "key = s.visits.load(vid).areas[0].key\n"
+            "s.visits.answer(vid, key, 'ed.handovers_over_30', '7')\n"
+            "with s.db.read() as conn:\n"
+            "    print(conn.execute('SELECT COUNT(*) FROM ops').fetchone()[0], flush=True)\n"
+            "os._exit(0)  # no close, no checkpoint: the ops are only in the WAL\n")
+    done = subprocess.run([sys.executable, "-c", code, str(db_path)], capture_output=True,
+                          text=True, timeout=120, check=True)
+    ops = int(done.stdout)
+    wal = db_path.with_name(db_path.name + "-wal")
+    assert is_plain_sqlite(db_path) and wal.stat().st_size > 0
+    s = open_test_services(db_path)
+    try:
+        with s.db.read() as conn:
+            assert conn.execute("SELECT COUNT(*) FROM ops").fetchone()[0] == ops
+            assert conn.execute("SELECT COUNT(*) FROM ops WHERE pushed = 0").fetchone()[0] == ops
+        (visit,) = s.visits.list_visits()
+        area = s.visits.load(visit["id"]).areas[0]
+        assert area.answers["ed.handovers_over_30"].value == 7
+    finally:
+        s.close()
+    assert not is_plain_sqlite(db_path)
