@@ -29,13 +29,13 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sync.client import SyncClient  # noqa: E402
 from sync.protocol import WireOp  # noqa: E402
 from sync.server import store  # noqa: E402
 from sync.server.db import open_database  # noqa: E402
 from visitapp.domain import hlc  # noqa: E402
 from visitapp.services.app import open_services  # noqa: E402
 from visitapp.services.demo import EXAMPLE_DATE, create_demo_visit  # noqa: E402
+from visitapp.services.sync import sync_engine  # noqa: E402
 from visitapp.store import oplog  # noqa: E402
 
 N_OPS = 10_000
@@ -165,7 +165,7 @@ def bench_backend(label: str, url: str, direct_url: str, tmp: Path) -> None:
         with http_for(base, token) as http:
             server_cpu, client_cpu = cpu_seconds(pid), time.process_time()
             start = time.perf_counter()
-            report = SyncClient(a.db, a.blobs, http,
+            report = sync_engine(a.db, a.blobs, http,
                                 batch_size=BATCH).push()
             pushed = time.perf_counter() - start
             server_cpu = cpu_seconds(pid) - server_cpu
@@ -174,7 +174,7 @@ def bench_backend(label: str, url: str, direct_url: str, tmp: Path) -> None:
         b = tablet(tmp, f"{label}-b")
         with http_for(base, token_b) as http:
             start = time.perf_counter()
-            pulled_report = SyncClient(b.db, b.blobs, http, pull_limit=BATCH).pull()
+            pulled_report = sync_engine(b.db, b.blobs, http, pull_limit=BATCH).pull()
             pulled = time.perf_counter() - start
         assert pulled_report.pulled == N_OPS, pulled_report.pulled
         print(f"[{label}] push {N_OPS} ops over HTTP: {N_OPS / pushed:,.0f} ops/s "
@@ -212,13 +212,13 @@ def join(label: str, served: tuple[str, int], url: str, tmp: Path) -> None:
     for sha in types:
         seed.blobs.put(demo.blobs.read(sha), types[sha])
     with http_for(base, seed_token) as http:
-        SyncClient(seed.db, seed.blobs, http, batch_size=BATCH).push()
+        sync_engine(seed.db, seed.blobs, http, batch_size=BATCH).push()
     with seed.db.read() as conn:
         total = conn.execute("SELECT COUNT(*) FROM ops").fetchone()[0]
     fresh = tablet(tmp, f"{label}-fresh")
     with http_for(base, fresh_token) as http:
         start = time.perf_counter()
-        report = SyncClient(fresh.db, fresh.blobs, http, pull_limit=2000).sync()
+        report = sync_engine(fresh.db, fresh.blobs, http, pull_limit=2000).sync()
         took = time.perf_counter() - start
     assert report.pulled == total and report.complete, (report.pulled, total,
                                                         report.blob_problems)

@@ -122,7 +122,7 @@ def tap_rag(tab: Tab, poller: DbPoller, vid: str, key: str, runs: int) -> tuple[
         sel = tab.sel(ident)
         while time.perf_counter() - t0[0] < 10:
             if tab.page.evaluate(f"() => document.querySelector('{sel}')"
-                                 "?.getAttribute('aria-current') === 'true'"):
+                                 "?.getAttribute('aria-checked') === 'true'"):
                 selected.append(time.perf_counter() - t0[0])
                 break
         watcher.join()

@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from sync.office_cli import register as register_office_commands
+
 app = typer.Typer(
     name="visitapp-office",
     help="The programme office sync service for peer visit tablets.",
@@ -23,6 +25,7 @@ device_app = typer.Typer(help="Enrol, list and revoke tablets.", no_args_is_help
 office_token_app = typer.Typer(help="Read-only programme office tokens.", no_args_is_help=True)
 app.add_typer(device_app, name="device")
 app.add_typer(office_token_app, name="office-token")
+register_office_commands(app)  # users, systems, A&E figures, smart list
 
 DatabaseUrl = Annotated[str | None, typer.Option(
     "--database-url", help="SQLAlchemy URL: sqlite:///office.db or "

@@ -1,19 +1,26 @@
-"""The tablet's sync engine: push pending ops, pull the team's, over an injected httpx client.
+"""The tablet's sync engine: push pending ops, pull the team's.
 
-The network is one seam: `SyncClient` takes an `httpx.Client` whose base URL and bearer
-token are already set, so tests hand it a client bound to the office app in-process, or a
-fault-injecting transport.
+Two seams, both protocols: the tablet's database is an `Outbox` (its SQL lives in
+`visitapp.store.outbox`; this module writes none) and the programme office an
+`OfficeApi` (`sync.office_api.HttpOffice` over httpx; tests bind it to the office app
+in-process, or inject faults).
 
 What it promises:
 - An op is marked pushed only from the server's answer for that op id. A lost answer
   just means the batch goes again, and the server answers "duplicate" (op ids are unique
   there), so nothing is doubled and the op still ends acknowledged.
+- Every request body stays under the office's limit (`MAX_BODY_BYTES`): a batch is cut
+  short by size as well as by count.
 - Attachments go up before the ops that name them, so no other tablet receives an op
-  pointing at a file the server does not have. A file the server refuses (too large) is
-  recorded and does not hold back the rest.
-- A pulled page and the cursor after it are written in one local transaction: a crash
-  between the two cannot skip a page (PouchDB's lost-changes bug) and a repeat is
-  harmless (ops are applied idempotently by op id).
+  pointing at a file the server does not have. A file the server refuses (too large, not
+  a photo or PDF) is recorded and does not hold back the rest.
+- Every pulled op is checked with the one op schema (`visitapp.domain.op_schema`); one
+  that fails, or cannot be applied here, is quarantined with its reason and the rest of
+  the page is applied. A page and the cursor after it are written in one local
+  transaction: a crash between the two cannot skip a page and a repeat is harmless.
+- A tablet restored from a backup or copied (the office holds change numbers of its
+  identity that it does not) takes a new identity, renumbers its unsent ops under it,
+  says so, and carries on.
 - Network errors and 5xx are retried with jittered exponential backoff; a 4xx is not
   retried: per op it is recorded as rejected (kept in the op-log, shown with its reason),
   for the whole tablet (revoked token, app too old) it stops the sync with the reason.
@@ -32,27 +39,27 @@ import hashlib
 import json
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import httpx
-
+from sync.office_api import OfficeApi, OfficeUnreachable, Reply
 from sync.protocol import (
-    PROTOCOL_HEADER,
+    MAX_BODY_BYTES,
+    NOT_FINAL,
     PROTOCOL_VERSION,
     PullResponse,
     PushResponse,
 )
 from visitapp.domain import hlc as hlc_mod
+from visitapp.domain.op_schema import op_problem
 from visitapp.errors import VisitAppError
-from visitapp.store import oplog, sync_state
-from visitapp.store.blob_refs import referenced_blobs, refs_of_op
-from visitapp.store.db import Database
 
 SKEW_WARNING_MS = 5 * 60 * 1000
-CHUNK = 500
+BODY_BUDGET = MAX_BODY_BYTES // 2  # room for the envelope and JSON escaping
+REFUSAL_STATUSES = (401, 403, 426)
 
 
 class SyncError(VisitAppError):
@@ -81,6 +88,35 @@ class BlobSource(Protocol):
     def put(self, data: bytes, content_type: str) -> str: ...
 
 
+class Outbox(Protocol):
+    """What the engine needs of the tablet database (visitapp.store.outbox.TabletOutbox)."""
+
+    @property
+    def device_id(self) -> str: ...
+
+    def pending_batch(self, after: int, limit: int) -> list[tuple[int, dict[str, Any]]]: ...
+
+    def settle(self, pushed: Sequence[str], rejected: Sequence[tuple[str, str]]) -> None: ...
+
+    def renew_identity(self, reason: str) -> tuple[str, int]: ...
+
+    def cursor(self) -> int: ...
+
+    def apply_page(self, ops: Sequence[dict[str, Any]], bad: Sequence[tuple[Any, str]],
+                   cursor: int) -> dict[str, int]: ...
+
+    def blob_refs(self, ops: Sequence[dict[str, Any]]) -> list[str]: ...
+
+    def blobs_to_send(self, shas: Sequence[str]) -> dict[str, str]: ...
+
+    def mark_blob(self, sha256: str, state: str, detail: str | None = None) -> None: ...
+
+    def referenced_blobs(self) -> set[str]: ...
+
+    def record_attempt(self, *, ok: bool, error: str | None,
+                       clock_skew_ms: int | None) -> None: ...
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Full-jitter exponential backoff: wait uniform(0, min(cap, base * 2**attempt))."""
@@ -93,6 +129,10 @@ class RetryPolicy:
         return rng.uniform(0, min(self.cap_s, self.base_s * (2 ** attempt)))
 
 
+RENEWED = ("this tablet was restored from a backup or copied: it now uses a new identity "
+           "and sent its unsent changes under it")
+
+
 @dataclass
 class SyncReport:
     pushed: int = 0  # accepted by the server now
@@ -100,6 +140,10 @@ class SyncReport:
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (op id, reason)
     pulled: int = 0  # new ops applied here
     pulled_duplicates: int = 0
+    quarantined: Counter[str] = field(default_factory=Counter)  # reason -> ops set aside
+    waiting: Counter[str] = field(default_factory=Counter)  # reason -> ops the office will
+    # take later (their visit or their tablet is not there yet): kept, sent again
+    identity_renewed: str | None = None  # words, when this tablet took a new identity
     blobs_uploaded: int = 0
     blobs_downloaded: int = 0
     blob_problems: list[str] = field(default_factory=list)
@@ -108,11 +152,31 @@ class SyncReport:
     @property
     def complete(self) -> bool:
         """Everything went up and came down."""
-        return not self.rejected and not self.blob_problems
+        return not (self.rejected or self.blob_problems or self.quarantined or self.waiting)
 
     @property
     def clock_warning(self) -> str | None:
         return clock_warning(self.clock_skew_ms)
+
+    def set_aside_line(self) -> str | None:
+        """One line: how many changes were refused or set aside, and the main reasons."""
+        reasons: Counter[str] = Counter(reason for _, reason in self.rejected)
+        reasons.update(self.quarantined)
+        total = sum(reasons.values())
+        if not total:
+            return None
+        parts = [f"{n} × {reason}" for reason, n in reasons.most_common(3)]
+        more = len(reasons) - 3
+        return (f"{total} change(s) refused or set aside, kept on this tablet: "
+                + "; ".join(parts) + (f"; and {more} other reason(s)" if more > 0 else ""))
+
+
+    def waiting_line(self) -> str | None:
+        total = sum(self.waiting.values())
+        if not total:
+            return None
+        why = "; ".join(f"{n} × {reason}" for reason, n in self.waiting.most_common(2))
+        return f"{total} change(s) kept to send later: {why}"
 
 
 def clock_warning(skew_ms: int | None) -> str | None:
@@ -127,9 +191,9 @@ def clock_warning(skew_ms: int | None) -> str | None:
 class SyncClient:
     def __init__(
         self,
-        db: Database,
+        outbox: Outbox,
         blobs: BlobSource,
-        http: httpx.Client,
+        office: OfficeApi,
         *,
         batch_size: int = 1000,
         pull_limit: int = 1000,
@@ -138,10 +202,11 @@ class SyncClient:
         rng: random.Random | None = None,
         now_ms: Callable[[], int] = hlc_mod.system_ms,
         progress: Callable[[str], None] | None = None,
+        body_budget: int = BODY_BUDGET,
     ) -> None:
-        self.db = db
+        self.outbox = outbox
         self.blobs = blobs
-        self.http = http
+        self.office = office
         self.batch_size = batch_size
         self.pull_limit = pull_limit
         self.retry = retry
@@ -149,6 +214,7 @@ class SyncClient:
         self.rng = rng or random.Random()
         self.now_ms = now_ms
         self.progress = progress or (lambda _message: None)
+        self.body_budget = body_budget
 
     # --- the whole round ----------------------------------------------------------------
 
@@ -157,20 +223,19 @@ class SyncClient:
         report = SyncReport()
         try:
             self.push(report)
+            renewed = report.identity_renewed
             self.pull(report)
+            if report.identity_renewed != renewed:
+                self._push_all(report)  # renewed while pulling: send the renumbered ops
         except SyncError as err:
-            self._record(ok=False, error=str(err), report=report)
+            self.outbox.record_attempt(ok=False, error=str(err),
+                                       clock_skew_ms=report.clock_skew_ms)
             raise
-        problems = [f"{len(report.rejected)} change(s) refused by the programme office"] \
-            if report.rejected else []
+        problems = [line for line in (report.set_aside_line(), report.waiting_line()) if line]
         problems += report.blob_problems
-        self._record(ok=True, error="; ".join(problems) or None, report=report)
+        self.outbox.record_attempt(ok=True, error="; ".join(problems) or None,
+                                   clock_skew_ms=report.clock_skew_ms)
         return report
-
-    def _record(self, *, ok: bool, error: str | None, report: SyncReport) -> None:
-        with self.db.write() as conn:
-            sync_state.record_attempt(conn, ok=ok, error=error,
-                                      clock_skew_ms=report.clock_skew_ms)
 
     # --- push ---------------------------------------------------------------------------
 
@@ -178,151 +243,155 @@ class SyncClient:
         """Send every pending op, a batch at a time, oldest first.
 
         One request is in flight at a time; while the office works on it, the next batch
-        is read and encoded and the previous answer recorded (on two cores that overlap is
-        what reaches the issue's 20,000 ops/s).
+        is read and encoded and the previous answer recorded. When the office says this
+        tablet's change numbers are taken (a restored or copied tablet), it renews its
+        identity once and sends the renumbered ops.
         """
         report = report or SyncReport()
-        after = 0  # rowid: ops already sent in this round are not read again
-        in_flight: tuple[Future[httpx.Response], list[oplog.OpRecord], int] | None = None
+        pushed = report.pushed
+        if self._push_all(report) and not report.identity_renewed:
+            self._renew(report)
+            self._push_all(report)
+        if report.waiting and report.pushed > pushed:
+            # A visit's creation op may have gone in a later batch than some of its ops.
+            report.waiting.clear()
+            self._push_all(report)
+        return report
+
+    def _push_all(self, report: SyncReport) -> bool:
+        """One pass over the pending ops; True when the office found our numbers taken."""
+        after = 0
+        taken = False
+        in_flight: tuple[Future[Reply], list[dict[str, Any]], int] | None = None
+        own = self.outbox.device_id
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="visitapp-push") as pool:
             try:
                 while True:
-                    batch, after = self._pending_batch(after)
+                    batch, body, after = self._next_batch(after)
                     sent = None
                     if batch:
                         self._upload_blobs(batch, report)
-                        # The envelope of sync.protocol.PushRequest, written directly: the
-                        # ops come from our own op-log; the server validates strictly.
-                        body = json.dumps({"protocol": PROTOCOL_VERSION,
-                                           "ops": [op.as_dict() for op in batch]},
-                                          separators=(",", ":"), ensure_ascii=False)
                         started = self.now_ms()
-                        future = pool.submit(self._request, "POST", "/v1/ops",
-                                             content=body.encode("utf-8"),
-                                             headers={"content-type": "application/json"})
-                        sent = (future, batch, started)
+                        sent = (pool.submit(self._call, self.office.push, body, own),
+                                batch, started)
                     if in_flight is not None:
-                        self._settle(*in_flight, report)
+                        taken |= self._settle(*in_flight, report, own)
                     in_flight = sent
                     if in_flight is None:
-                        return report
+                        return taken
             except BaseException:
                 if in_flight is not None:
                     in_flight[0].cancel()
                 raise
 
-    def _settle(self, future: Future[httpx.Response], batch: list[oplog.OpRecord],
-                started: int, report: SyncReport) -> None:
-        """Record the office's answer to one batch."""
-        response = future.result()
-        if response.status_code >= 400:
-            self._refuse_batch(batch, response, report)
-            return
-        answer = _push_answer(response)
+    def _next_batch(self, after: int) -> tuple[list[dict[str, Any]], bytes, int]:
+        """The next batch and its body, cut short to stay within the body budget."""
+        rows = self.outbox.pending_batch(after, self.batch_size)
+        parts: list[str] = []
+        batch: list[dict[str, Any]] = []
+        size = 0
+        for position, op in rows:
+            text = json.dumps(op, separators=(",", ":"), ensure_ascii=False)
+            if batch and size + len(text) * 3 > self.body_budget:
+                break  # *3: the budget counts UTF-8 bytes, len() counts characters
+            parts.append(text)
+            batch.append(op)
+            size += len(text) * 3
+            after = position
+        # The envelope of sync.protocol.PushRequest, written directly.
+        body = f'{{"protocol":{PROTOCOL_VERSION},"ops":[{",".join(parts)}]}}'
+        return batch, body.encode("utf-8"), after
+
+    def _settle(self, future: Future[Reply], batch: list[dict[str, Any]], started: int,
+                report: SyncReport, own: str) -> bool:
+        """Record the office's answer to one batch; True when our numbers were taken."""
+        reply = future.result()
+        if reply.status >= 400:
+            self._refuse_batch(batch, reply, report)
+            return False
+        answer = _push_answer(reply)
         report.clock_skew_ms = _skew(answer.server_time_ms, started, self.now_ms())
-        if not self._acknowledge(batch, answer, report):
+        pushed: list[str] = []
+        rejected: list[tuple[str, str]] = []
+        taken = False
+        for op in batch:
+            result = answer.results.get(op["op_id"])
+            if result is None:
+                continue
+            status, reason, code = result
+            if status == "rejected":
+                if code == "seq_taken" and op["device_id"] == own:
+                    taken = True  # not a refusal: sent again under a new identity
+                    continue
+                if code in NOT_FINAL:
+                    report.waiting[reason or "not yet"] += 1  # kept, offered again later
+                    continue
+                rejected.append((op["op_id"], reason or "refused"))
+                continue
+            pushed.append(op["op_id"])
+            if status == "applied":
+                report.pushed += 1
+            else:
+                report.duplicates += 1
+        self.outbox.settle(pushed, rejected)
+        report.rejected.extend(rejected)
+        if not all(op["op_id"] in answer.results for op in batch):
             raise SyncError("the programme office answered a push without a result "
                             "for every change; nothing more was sent")
         self.progress(f"sent {report.pushed + report.duplicates} change(s)")
+        return taken
 
-    def _pending_batch(self, after: int) -> tuple[list[oplog.OpRecord], int]:
-        with self.db.read() as conn:
-            rows = conn.execute(
-                f"SELECT rowid, {', '.join(oplog.OP_COLUMNS)} FROM ops WHERE pushed = 0 "
-                "AND rowid > ? AND op_id NOT IN (SELECT op_id FROM sync_rejections) "
-                "ORDER BY rowid LIMIT ?", (after, self.batch_size)).fetchall()
-        if not rows:
-            return [], after
-        return ([oplog.OpRecord(*row[1:-1], confirmed=bool(row[-1])) for row in rows],
-                rows[-1][0])
-
-    def _acknowledge(self, batch: Sequence[oplog.OpRecord], answer: PushAnswer,
-                     report: SyncReport) -> bool:
-        results = answer.results
-        done: list[str] = []
-        with self.db.write() as conn:
-            for op in batch:
-                result = results.get(op.op_id)
-                if result is None:
-                    continue
-                status, reason = result
-                if status == "rejected":
-                    reason = reason or "refused"
-                    sync_state.reject(conn, op.op_id, reason)
-                    report.rejected.append((op.op_id, reason))
-                    continue
-                done.append(op.op_id)
-                if status == "applied":
-                    report.pushed += 1
-                else:
-                    report.duplicates += 1
-            _mark_pushed(conn, done)
-        return all(op.op_id in results for op in batch)
-
-    def _refuse_batch(self, batch: Sequence[oplog.OpRecord], response: httpx.Response,
+    def _refuse_batch(self, batch: Sequence[dict[str, Any]], reply: Reply,
                       report: SyncReport) -> None:
-        detail = _detail(response)
-        if response.status_code in (401, 403, 426):
+        detail = reply.detail()
+        if reply.status in REFUSAL_STATUSES:
             raise Refused(f"the programme office refused this tablet: {detail}")
-        reason = f"HTTP {response.status_code}: {detail}"
-        with self.db.write() as conn:
-            for op in batch:
-                sync_state.reject(conn, op.op_id, reason)
-                report.rejected.append((op.op_id, reason))
+        reason = f"HTTP {reply.status}: {detail}"
+        rejected = [(op["op_id"], reason) for op in batch]
+        self.outbox.settle([], rejected)
+        report.rejected.extend(rejected)
+
+    def _renew(self, report: SyncReport) -> None:
+        _new, count = self.outbox.renew_identity(RENEWED)
+        report.identity_renewed = f"{RENEWED} ({count} change(s) renumbered)"
+        self.progress(report.identity_renewed)
 
     # --- attachments --------------------------------------------------------------------
 
-    def _upload_blobs(self, batch: Sequence[oplog.OpRecord], report: SyncReport) -> None:
-        wanted = sorted({sha for op in batch for sha in refs_of_op(op)})
-        if not wanted:
-            return
-        with self.db.read() as conn:
-            marks = ",".join("?" * len(wanted))
-            done = {r[0] for r in conn.execute(
-                f"SELECT sha256 FROM sync_blobs WHERE sha256 IN ({marks})", wanted)}
-            types = dict(conn.execute(
-                f"SELECT sha256, content_type FROM blobs WHERE sha256 IN ({marks})", wanted))
-        for sha in wanted:
-            if sha in done or not self.blobs.has(sha):
-                continue  # sent before, or a relayed op whose file its maker will send
-            path = f"/v1/blobs/{sha}"
-            if self._request("HEAD", path).status_code == 200:
-                self._mark_blob(sha, "uploaded")
+    def _upload_blobs(self, batch: Sequence[dict[str, Any]], report: SyncReport) -> None:
+        wanted = self.outbox.blobs_to_send(self.outbox.blob_refs(batch))
+        for sha, content_type in sorted(wanted.items()):
+            if not self.blobs.has(sha):
+                continue  # a relayed op whose file its maker will send
+            if self._call(self.office.has_blob, sha).status == 200:
+                self.outbox.mark_blob(sha, "uploaded")
                 continue
-            response = self._request("PUT", path, content=self.blobs.read(sha), headers={
-                "content-type": types.get(sha) or "application/octet-stream"})
-            if response.status_code < 400:
-                self._mark_blob(sha, "uploaded")
+            reply = self._call(self.office.put_blob, sha, self.blobs.read(sha), content_type)
+            if reply.status < 400:
+                self.outbox.mark_blob(sha, "uploaded")
                 report.blobs_uploaded += 1
                 self.progress(f"sent photo {sha[:8]}")
-            elif response.status_code in (401, 403, 426):
-                raise Refused(f"the programme office refused this tablet: {_detail(response)}")
+            elif reply.status in REFUSAL_STATUSES:
+                raise Refused(f"the programme office refused this tablet: {reply.detail()}")
             else:
-                detail = _detail(response)
-                self._mark_blob(sha, "refused", detail)
-                report.blob_problems.append(f"photo {sha[:8]} not sent: {detail}")
-
-    def _mark_blob(self, sha: str, state: str, detail: str | None = None) -> None:
-        with self.db.write() as conn:
-            sync_state.mark_blob(conn, sha, state, detail)
+                self.outbox.mark_blob(sha, "refused", reply.detail())
+                report.blob_problems.append(f"photo {sha[:8]} not sent: {reply.detail()}")
 
     def _download_blobs(self, report: SyncReport) -> None:
-        with self.db.read() as conn:
-            shas = referenced_blobs(conn)
-        for sha in sorted(shas):
+        for sha in sorted(self.outbox.referenced_blobs()):
             if self.blobs.has(sha):
                 continue
-            response = self._request("GET", f"/v1/blobs/{sha}")
-            if response.status_code >= 400:
+            reply = self._call(self.office.get_blob, sha)
+            if reply.status >= 400:
                 report.blob_problems.append(
-                    f"photo {sha[:8]} not on the programme office yet ({_detail(response)})")
+                    f"photo {sha[:8]} not on the programme office yet ({reply.detail()})")
                 continue
-            if hashlib.sha256(response.content).hexdigest() != sha:
+            if hashlib.sha256(reply.content).hexdigest() != sha:
                 report.blob_problems.append(f"photo {sha[:8]} arrived damaged; will retry")
                 continue
-            self.blobs.put(response.content,
-                           response.headers.get("content-type", "application/octet-stream"))
-            self._mark_blob(sha, "uploaded")  # the server has it: never send it back
+            self.blobs.put(reply.content,
+                           reply.headers.get("content-type", "application/octet-stream"))
+            self.outbox.mark_blob(sha, "uploaded")  # the server has it: never send it back
             report.blobs_downloaded += 1
 
     # --- pull ---------------------------------------------------------------------------
@@ -330,140 +399,115 @@ class SyncClient:
     def pull(self, report: SyncReport | None = None) -> SyncReport:
         report = report or SyncReport()
         while True:
-            with self.db.read() as conn:
-                cursor = sync_state.get_state(conn).cursor
+            cursor = self.outbox.cursor()
             started = self.now_ms()
-            response = self._request("GET", "/v1/ops",
-                                     params={"after": cursor, "limit": self.pull_limit})
-            if response.status_code >= 400:
-                raise Refused(f"the programme office refused this tablet: {_detail(response)}")
-            page = _pull_page(response)
+            reply = self._call(self.office.pull, cursor, self.pull_limit)
+            if reply.status >= 400:
+                raise Refused(f"the programme office refused this tablet: {reply.detail()}")
+            page = _pull_page(reply)
             report.clock_skew_ms = _skew(page["server_time_ms"], started, self.now_ms())
-            ops = page["ops"]
-            self.apply_page(ops, page["cursor"], report)
-            if ops:
+            self.apply_page(page["ops"], page["bad"], page["cursor"], report)
+            if page["ops"] or page["bad"]:
                 self.progress(f"received {report.pulled + report.pulled_duplicates} change(s)")
             if not page["has_more"]:
                 break
         self._download_blobs(report)
         return report
 
-    def apply_page(self, ops: Sequence[oplog.OpRecord], cursor: int,
-                   report: SyncReport) -> None:
+    def apply_page(self, ops: Sequence[dict[str, Any]], bad: Sequence[tuple[Any, str]],
+                   cursor: int, report: SyncReport) -> None:
         """Apply a pulled page and move the cursor past it, in one local transaction."""
-        with self.db.write() as conn:
-            counts = oplog.apply_ops(self.db, conn, ops)
-            _mark_pushed(conn, [op.op_id for op in ops])  # the server has them all
-            sync_state.set_cursor(conn, cursor)
+        counts = self.outbox.apply_page(ops, bad, cursor)
         report.pulled += counts["applied"]
         report.pulled_duplicates += counts["duplicate"]
+        for _op, reason in bad:
+            report.quarantined[reason] += 1
+        extra = counts["quarantined"] - len(bad)
+        if extra > 0:
+            report.quarantined["could not be applied on this tablet"] += extra
+        if counts["own_unknown"] and not report.identity_renewed:
+            self._renew(report)
 
-    # --- HTTP ---------------------------------------------------------------------------
+    # --- calls --------------------------------------------------------------------------
 
-    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    def _call(self, method: Callable[..., Reply], *args: Any) -> Reply:
         """One call, retried on network errors and 5xx only; returns any other answer."""
-        headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), **kwargs.pop("headers", {})}
         problem = ""
         for attempt in range(self.retry.attempts):
             try:
-                response = self.http.request(method, url, headers=headers, **kwargs)
-            except httpx.TransportError as err:
-                problem = f"cannot reach the programme office ({_network_words(err)})"
+                reply = method(*args)
+            except OfficeUnreachable as err:
+                problem = f"cannot reach the programme office ({err})"
             else:
-                if response.status_code < 500:
-                    return response
-                problem = (f"the programme office had a problem (HTTP {response.status_code}); "
+                if reply.status < 500:
+                    return reply
+                problem = (f"the programme office had a problem (HTTP {reply.status}); "
                            "try again later")
             if attempt + 1 < self.retry.attempts:
                 self.sleep(self.retry.delay(attempt, self.rng))
         raise Unreachable(problem)
 
 
-def _mark_pushed(conn: Any, op_ids: Sequence[str]) -> None:
-    for i in range(0, len(op_ids), CHUNK):
-        chunk = op_ids[i:i + CHUNK]
-        conn.execute(f"UPDATE ops SET pushed = 1 WHERE pushed = 0 AND op_id IN "
-                     f"({','.join('?' * len(chunk))})", chunk)
-
-
 PULL_KEYS = frozenset(PullResponse.model_fields)
 PUSH_KEYS = frozenset(PushResponse.model_fields)
-OP_KEYS = frozenset(oplog.OP_COLUMNS) | {"server_seq"}
-_TYPES = {"seq": int, "hlc": int, "confirmed": bool, "prev_op_id": (str, type(None)),
-          "author": (str, type(None)), "server_seq": int}
 
 
-def _pull_page(response: httpx.Response) -> dict[str, Any]:
-    """A PullResponse checked by hand (shape and types), its ops as OpRecords.
+def _not_understood(reply: Reply) -> SyncError:
+    return SyncError("the programme office answered in a form this app does not "
+                     f"understand (HTTP {reply.status}): update the app")
 
-    The pydantic model costs more than applying the ops; the checks that matter to the
-    tablet's database (every field there, of the right type, valid JSON values) remain.
-    """
+
+def _pull_page(reply: Reply) -> dict[str, Any]:
+    """A PullResponse checked by hand: the page's shape whole, then each op on its own
+    with the op schema (a bad op is set aside, the page goes on)."""
     try:
-        data = response.json()
-        if set(data) != PULL_KEYS:
-            raise ValueError(f"unexpected fields {sorted(set(data) ^ PULL_KEYS)}")
-        ops = []
-        for op in data["ops"]:
-            if set(op) != OP_KEYS:
-                raise ValueError("an op with unexpected fields")
-            for name in oplog.OP_COLUMNS:
-                if not isinstance(op[name], _TYPES.get(name, str)):
-                    raise ValueError(f"op field {name} of the wrong type")
-            json.loads(op["value"])
-            del op["server_seq"]
-            ops.append(oplog.OpRecord(**op))
-        data["ops"] = ops
+        data = reply.json()
+        if not isinstance(data, dict) or set(data) != PULL_KEYS:
+            raise ValueError("unexpected fields")
         for name in ("cursor", "server_time_ms"):
-            if not isinstance(data[name], int):
+            if type(data[name]) is not int:
                 raise ValueError(f"{name} is not a number")
-        if not isinstance(data["has_more"], bool):
-            raise ValueError("has_more is not true or false")
-        return data
-    except (ValueError, KeyError, TypeError, AttributeError) as err:
-        raise SyncError("the programme office answered in a form this app does not "
-                        f"understand (HTTP {response.status_code}): update the app") from err
+        if type(data["has_more"]) is not bool or not isinstance(data["ops"], list):
+            raise ValueError("has_more or ops of the wrong type")
+    except (ValueError, KeyError, TypeError, RecursionError) as err:
+        raise _not_understood(reply) from err
+    good: list[dict[str, Any]] = []
+    bad: list[tuple[Any, str]] = []
+    for op in data["ops"]:
+        if isinstance(op, dict):
+            op = dict(op)
+            op.pop("server_seq", None)
+        problem = op_problem(op)
+        if problem:
+            bad.append((op, problem))
+        else:
+            good.append({"prev_op_id": None, "author": None, "confirmed": False, **op})
+    data["ops"], data["bad"] = good, bad
+    return data
 
 
 @dataclass(frozen=True)
 class PushAnswer:
-    results: dict[str, tuple[str, str | None]]  # op id -> (status, reason)
+    results: dict[str, tuple[str, str | None, str | None]]  # op id -> (status, reason, code)
     server_time_ms: int
 
 
-def _push_answer(response: httpx.Response) -> PushAnswer:
+def _push_answer(reply: Reply) -> PushAnswer:
     """A PushResponse checked by hand: a model per result costs more than the push."""
     try:
-        data = response.json()
+        data = reply.json()
         if set(data) != PUSH_KEYS:
             raise ValueError(f"unexpected fields {sorted(set(data) ^ PUSH_KEYS)}")
         results = {}
         for r in data["results"]:
             if r["status"] not in ("applied", "duplicate", "rejected"):
                 raise ValueError(f"unknown status {r['status']!r}")
-            results[str(r["op_id"])] = (r["status"], r.get("reason"))
+            results[str(r["op_id"])] = (r["status"], r.get("reason"), r.get("code"))
         return PushAnswer(results, int(data["server_time_ms"]))
-    except (ValueError, KeyError, TypeError, AttributeError) as err:
-        raise SyncError("the programme office answered in a form this app does not "
-                        f"understand (HTTP {response.status_code}): update the app") from err
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as err:
+        raise _not_understood(reply) from err
 
 
 def _skew(server_ms: int, started_ms: int, ended_ms: int) -> int:
     """Server clock minus ours, taking the middle of the round trip as the moment."""
     return server_ms - (started_ms + ended_ms) // 2
-
-
-def _detail(response: httpx.Response) -> str:
-    try:
-        detail = response.json().get("detail")
-    except (ValueError, AttributeError):
-        detail = None
-    return str(detail) if detail else f"HTTP {response.status_code}"
-
-
-def _network_words(err: httpx.TransportError) -> str:
-    if isinstance(err, httpx.ConnectError):
-        return "no connection"
-    if isinstance(err, httpx.TimeoutException):
-        return "timed out"
-    return err.__class__.__name__

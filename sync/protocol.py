@@ -6,8 +6,11 @@ one before it, once there is one) and answers anything older with 426 and a clea
 "update the app" message. When the format changes: bump `PROTOCOL_VERSION`, set
 `MIN_PROTOCOL_VERSION = PROTOCOL_VERSION - 1`, and keep the service reading both.
 
-An op's value is JSON text that the service stores and hands back untouched: it checks
-that it parses, never what it means, so a new kind of entity needs no service change.
+An op's value is JSON text that the service stores and hands back untouched. What a
+well-formed op is (ids, types, entity id grammar, value types, size and depth limits) is
+defined once, in `visitapp.domain.op_schema`, and checked by the service on push and by
+the tablet on pull and bundle import. The service refuses a bad op on its own, with its
+reason and a `code` (see `OpResult`), and the rest of the batch goes on.
 
 Every request to `/v1/...` sends the version in the `X-Visitapp-Protocol` header; a push
 also carries it in its body.
@@ -20,13 +23,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from visitapp.domain.op_schema import MAX_OP_BYTES
+
 PROTOCOL_VERSION = 1
 MIN_PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "X-Visitapp-Protocol"
 
 MAX_BATCH = 5000  # ops in one push; the client sends far fewer (see sync.client)
 MAX_PULL = 5000
-MAX_VALUE_CHARS = 1_000_000  # a form's content travels as one value (tens of kB)
+MAX_VALUE_CHARS = MAX_OP_BYTES  # a form's content travels as one value (tens of kB)
+MAX_BODY_BYTES = 16 * 1024 * 1024  # a request body; larger is refused with 413
 
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=64,
                                          pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
@@ -87,12 +93,27 @@ class PushRequest(Strict):
 
 
 OpStatus = Literal["applied", "duplicate", "rejected"]
+# Why an op was rejected, for the tablet to act on (the reason says it in words):
+# invalid       not a well-formed op (visitapp.domain.op_schema)
+# seq_taken     its (device, seq) is already used by another op: the tablet was restored
+#               from a backup or cloned, and must take a new identity
+# foreign_visit the visit belongs to another team
+# clock_ahead   stamped too far ahead of the office's clock
+# foreign_origin made on a tablet of another team
+# and two that are not final: the tablet keeps the op and offers it again later
+# origin_unknown made on a tablet that has not yet presented itself to the office
+# visit_unknown  a visit the office does not have yet, without its creation op
+RejectCode = Literal["invalid", "seq_taken", "foreign_visit", "clock_ahead", "foreign_origin",
+                     "origin_unknown", "visit_unknown"]
+NOT_FINAL = frozenset({"origin_unknown", "visit_unknown"})
+DEVICE_HEADER = "X-Visitapp-Device"  # the tablet's own device id: the origin of its ops
 
 
 class OpResult(Strict):
     op_id: str
     status: OpStatus
     reason: str | None = None
+    code: RejectCode | None = None
 
 
 class PushResponse(Strict):

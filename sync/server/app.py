@@ -1,4 +1,4 @@
-"""The programme office HTTP service: push, pull, attachments, health, and a plain page.
+"""The programme office HTTP service: push, pull, attachments, health, and the office pages.
 
 Built by `create_app(engine)` with everything handed in (no import-time settings), so tests
 bind an httpx client to it with no sockets and a fake clock.
@@ -6,9 +6,6 @@ bind an httpx client to it with no sockets and a fake clock.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import html
 import json
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -16,12 +13,12 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import ValidationError
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from sync.protocol import (
+    DEVICE_HEADER,
     MAX_PULL,
     MIN_PROTOCOL_VERSION,
     PROTOCOL_HEADER,
@@ -34,9 +31,12 @@ from sync.protocol import (
     PushResponse,
     version_problem,
 )
-from sync.server import store
+from sync.server import blob_types, store
 from sync.server.auth import Principal
+from sync.server.intake import parse_push, read_body, results_in_order
+from sync.server.web import mount as mount_web
 from visitapp.domain import hlc as hlc_mod
+from visitapp.domain.op_schema import IDENT
 
 MAX_BLOB_BYTES = 50 * 1024 * 1024  # the tablet refuses photos over 40 MB
 SHA_PATTERN = r"^[0-9a-f]{64}$"
@@ -84,6 +84,7 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
         responses={401: {"model": ErrorBody}, 426: {"model": ErrorBody}},
     )
     app.state.engine = engine
+    mount_web(app, engine, now_ms=now_ms)  # the office's pages for people (sync.server.web)
 
     @app.exception_handler(store.OfficeError)
     async def office_error(_request: Request, exc: store.OfficeError) -> JSONResponse:
@@ -104,21 +105,21 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
                       server_time_ms=now_ms())
 
     @app.post("/v1/ops", response_model=PushResponse,
-              responses={403: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+              responses={403: {"model": ErrorBody}, 413: {"model": ErrorBody},
+                         422: {"model": ErrorBody}},
               openapi_extra={"requestBody": {"required": True, "content": {
                   "application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}}}})
     async def push(request: Request, version: Version, caller: Caller) -> Response:
         """Store a batch of ops in one transaction; a result per op."""
-        # Parsed here rather than by FastAPI: validating the raw JSON in one step costs
-        # less, and the protocol version and token are checked before the body is read.
-        try:
-            batch = PushRequest.model_validate_json(await request.body())
-        except ValidationError as err:
-            raise RequestValidationError(err.errors(include_url=False)) from None
-        problem = version_problem(batch.protocol)
+        # Parsed here rather than by FastAPI: each op is checked on its own against the one
+        # op schema, so a bad op is refused with its reason and the rest still go in.
+        intake = parse_push(await read_body(request))
+        problem = version_problem(intake.protocol)
         if problem:
             raise ProtocolError(problem)
-        results, clock = await run_in_threadpool(store.push, engine, caller, batch.ops, now_ms)
+        accepted, clock = await run_in_threadpool(
+            store.push, engine, caller, intake.ops, now_ms, own_device(request))
+        results = results_in_order(intake, accepted)
         # The shape of PushResponse, written directly (a model per result costs more).
         body = {"protocol": version, "results": results, "server_time_ms": now_ms(),
                 "server_hlc": clock}
@@ -136,12 +137,13 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
         # The shape of PullResponse, written directly: the rows come from our own tables.
         body = {"protocol": version, "ops": rows, "cursor": cursor, "has_more": has_more,
                 "server_time_ms": now,
-                "server_hlc": max(store.server_hlc(engine), hlc_mod.pack(now, 0))}
+                "server_hlc": max(store.server_hlc(engine, caller.team), hlc_mod.pack(now, 0))}
         return Response(json.dumps(body, separators=(",", ":"), ensure_ascii=False),
                         media_type="application/json")
 
     @app.put("/v1/blobs/{sha256}", response_model=BlobResult,
-             responses={413: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+             responses={413: {"model": ErrorBody}, 415: {"model": ErrorBody},
+                        422: {"model": ErrorBody}},
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/octet-stream": {"schema": {"type": "string",
                                                          "format": "binary"}}}}})
@@ -170,7 +172,8 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
                  sha256: Annotated[str, Path(pattern=SHA_PATTERN)]) -> Response:
         """Download an attachment uploaded by the caller's team."""
         data, content_type, _size = store.get_blob(engine, caller, sha256)
-        return Response(data, media_type=content_type)
+        return Response(data, media_type=content_type,
+                        headers=blob_types.download_headers(sha256, content_type))
 
     @app.head("/v1/blobs/{sha256}", response_class=Response)
     def has_blob(version: Version, caller: Caller,
@@ -178,17 +181,6 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
         """200 when the caller's team already has this attachment on the service."""
         _data, content_type, size = store.get_blob(engine, caller, sha256, with_data=False)
         return Response(headers={"x-blob-size": str(size)}, media_type=content_type)
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(authorization: Annotated[str | None, Header()] = None) -> Response:
-        try:
-            caller = store.authenticate(engine, _token(authorization))
-        except store.Unauthorised as exc:
-            return HTMLResponse(f"<p>{html.escape(str(exc))}</p>", status_code=401, headers={
-                "WWW-Authenticate": 'Basic realm="visitapp programme office"'})
-        if not caller.is_office:
-            raise store.Forbidden("this page needs a programme office token")
-        return HTMLResponse(_page(store.visits_by_team(engine)))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -206,55 +198,24 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
     return app
 
 
+def own_device(request: Request) -> str | None:
+    """The device id a tablet says it makes its ops under (absent from older apps)."""
+    value = request.headers.get(DEVICE_HEADER)
+    if value is None:
+        return None
+    if not IDENT.fullmatch(value):
+        raise store.OfficeError(f"{DEVICE_HEADER} is not a device id")
+    return value
+
+
 def _too_large(size: int, limit: int) -> str:
     return (f"attachment of {size / 1048576:.1f} MB is over the limit of "
             f"{limit / 1048576:.0f} MB")
 
 
 def _token(authorization: str | None) -> str | None:
-    """A bearer token, or the password of HTTP Basic (so a browser can open the page)."""
+    """The bearer token of a tablet or an office token (people sign in to the pages)."""
     if not authorization:
         return None
     scheme, _, value = authorization.partition(" ")
-    if scheme.lower() == "bearer":
-        return value.strip() or None
-    if scheme.lower() == "basic":
-        try:
-            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        return decoded.partition(":")[2] or None
-    return None
-
-
-def _page(rows: list[dict[str, Any]]) -> str:
-    teams: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        teams.setdefault(r["team"], []).append(r)
-    parts = ["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-             "<title>Peer visits: programme office</title></head><body>",
-             "<h1>Synced peer visits</h1>"]
-    if not teams:
-        parts.append("<p>No visit has been synced yet.</p>")
-    for team, visits in teams.items():
-        parts.append(f"<h2>{html.escape(team)} ({len(visits)})</h2><table>"
-                     "<tr><th>Visit</th><th>System</th><th>Date</th><th>Ops</th>"
-                     "<th>Last change</th></tr>")
-        for v in visits:
-            cells = [v["visit_id"], _json_text(v["system"]), _json_text(v["date"]),
-                     str(v["ops"]), v["updated_at"]]
-            parts.append("<tr>" + "".join(f"<td>{html.escape(c or '')}</td>" for c in cells)
-                         + "</tr>")
-        parts.append("</table>")
-    parts.append("</body></html>")
-    return "".join(parts)
-
-
-def _json_text(value: str | None) -> str:
-    if value is None:
-        return ""
-    try:
-        decoded = json.loads(value)
-    except ValueError:
-        return value
-    return decoded if isinstance(decoded, str) else json.dumps(decoded)
+    return (value.strip() or None) if scheme.lower() == "bearer" else None

@@ -8,7 +8,8 @@ for the caller; the HTTP layer maps them to status codes.
     ├── Forbidden       a valid token asking for what it may not (403)
     ├── NotFound        an unknown device or blob (404)
     ├── BlobMismatch    uploaded bytes whose SHA-256 is not the one named (422)
-    └── TooLarge        an upload over the size limit (413)
+    ├── TooLarge        an upload over the size limit (413)
+    └── UnsupportedType an attachment that is not a photo or PDF (415)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from sync.protocol import WireOp
+from sync.server import blob_types
 from sync.server import tables as t
 from sync.server.auth import (
     DEVICE_PREFIX,
@@ -31,9 +32,10 @@ from sync.server.auth import (
     new_token,
 )
 from sync.server.db import PUSH_LOCK_KEY, is_postgres, read, write
+from sync.server.office import read_models
 from visitapp.domain import hlc as hlc_mod
 
-FUTURE_LIMIT_MS = 24 * 60 * 60 * 1000
+FUTURE_LIMIT_MS = 2 * 60 * 60 * 1000  # a tablet an hour out still syncs
 LAST_SEEN_EVERY_S = 60
 CHUNK = 500  # ids per IN (...) list: well inside SQLite's parameter limit
 
@@ -60,6 +62,10 @@ class BlobMismatch(OfficeError):
 
 class TooLarge(OfficeError):
     status = 413
+
+
+class UnsupportedType(OfficeError):
+    status = 415
 
 
 def utc_now() -> str:
@@ -169,20 +175,41 @@ def _device_writer(principal: Principal) -> str:
 
 # --- ops -------------------------------------------------------------------------------
 
-def server_hlc(engine: Engine) -> int:
+def server_hlc(engine: Engine, team: str | None = None) -> int:
+    """The highest HLC accepted from a team (every team's, for the office)."""
+    query = select(func.max(t.team_clocks.c.hlc))
+    if team is not None:
+        query = query.where(t.team_clocks.c.team == team)
     with read(engine) as conn:
-        return int(conn.execute(select(t.server_clock.c.hlc).where(
-            t.server_clock.c.id == 1)).scalar_one())
+        return int(conn.execute(query).scalar() or 0)
 
 
-def push(engine: Engine, principal: Principal, ops: Sequence[WireOp],
-         now_ms: Callable[[], int]) -> tuple[list[dict[str, Any]], int]:
-    """Store a batch of ops in one transaction; a result per op, in the batch's order
-    (dicts shaped as `sync.protocol.OpResult`).
+def _reject(op_id: str, code: str, reason: str) -> dict[str, Any]:
+    return {"op_id": op_id, "status": "rejected", "reason": reason, "code": code}
 
-    Idempotent by op id. The pushing device and team come from the principal (its token),
-    never from the ops; an op's own `device_id` is its origin and may be another tablet's
-    (a bundle relayed it), which is fine when its visit belongs to the pusher's team.
+
+CREATED_FIELD = "created_at"  # the field every new visit is made with: its creation op
+
+
+def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
+         now_ms: Callable[[], int], own_device: str | None = None,
+         ) -> tuple[list[dict[str, Any]], int]:
+    """Store a batch of well-formed ops (`op_schema.op_problem` passed) in one transaction;
+    a result per op, in the batch's order (dicts shaped as `sync.protocol.OpResult`).
+
+    Idempotent by op id within the team. The pushing device and team come from the
+    principal (its token), never from the ops. `own_device` is the device id the tablet
+    says it makes its ops under; the first time it is presented it is bound to the
+    pushing device (`origins`). Refused per op:
+    - an op whose origin (`device_id`) is a tablet of another team (`foreign_origin`),
+      or one no tablet has presented as its own yet (`origin_unknown`: the tablet that
+      made it will send it itself; the pusher keeps it and tries again later);
+    - an op of a visit of another team (`foreign_visit`), or of a visit not on the office
+      yet unless the batch holds its creation op (`visit_unknown`, tried again later): a
+      visit belongs to the team whose tablet made it, not to whoever pushes first;
+    - an op stamped more than `FUTURE_LIMIT_MS` ahead of the office's clock;
+    - a (device, seq) that another op already holds (a tablet restored from a backup
+      re-using its numbers: accepting it would break the team's other tablets).
     """
     team = _device_writer(principal)
     now = now_ms()
@@ -194,66 +221,147 @@ def push(engine: Engine, principal: Principal, ops: Sequence[WireOp],
             # Pushes take turns, so server_seq values commit in the order they are
             # allocated and a pull after cursor N can never miss a row below it.
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUSH_LOCK_KEY})
+        origin_teams = _origin_teams(conn, principal, own_device, ops, received)
         existing = {r[0] for r in _existing(conn, t.ops.c.op_id,
-                                            list({op.op_id for op in ops}))}
+                                            list({op["op_id"] for op in ops}),
+                                            where=t.ops.c.team == team)}
         owners: dict[str, str] = {r[0]: r[1] for r in _existing(
-            conn, t.visits.c.visit_id, list({op.visit_id for op in ops}), t.visits.c.team)}
+            conn, t.visits.c.visit_id, list({op["visit_id"] for op in ops}), t.visits.c.team)}
+        creators = {op["visit_id"] for op in ops
+                    if op["entity"] == "visit" and op["field"] == CREATED_FIELD
+                    and origin_teams.get(op["device_id"]) == team}
+        taken = _taken_seqs(conn, ops)
         claimed: list[dict[str, Any]] = []
         rows: list[dict[str, Any]] = []
         winners: dict[tuple[str, str, str, str], dict[str, Any]] = {}
         seen: set[str] = set()
         highest = 0
         for op in ops:
-            owner = owners.get(op.visit_id)
+            op_id = op["op_id"]
+            origin = origin_teams.get(op["device_id"])
+            if origin is None:
+                results.append(_reject(op_id, "origin_unknown", (
+                    "made on a tablet that has not synced with the programme office yet: "
+                    "that tablet will send it itself")))
+                continue
+            if origin != team:
+                results.append(_reject(op_id, "foreign_origin", (
+                    "made on a tablet of another team: a visit handed over by bundle stays "
+                    "with the team that made it; nothing was sent")))
+                continue
+            owner = owners.get(op["visit_id"])
             if owner is not None and owner != team:
-                results.append({"op_id": op.op_id, "status": "rejected",
-                                "reason": f"visit {op.visit_id} belongs to another team"})
+                results.append(_reject(op_id, "foreign_visit",
+                                       f"visit {op['visit_id']} belongs to another team"))
                 continue
-            if op.op_id in existing or op.op_id in seen:
-                results.append({"op_id": op.op_id, "status": "duplicate", "reason": None})
+            if op_id in existing or op_id in seen:
+                results.append({"op_id": op_id, "status": "duplicate", "reason": None})
                 continue
-            if op.hlc > horizon:
-                ahead_h = (hlc_mod.wall_ms(op.hlc) - now) / 3_600_000
-                results.append({
-                    "op_id": op.op_id, "status": "rejected",
-                    "reason": f"clock too far ahead: stamped {ahead_h:.1f} h after the "
-                              "programme office's time (limit 24 h); correct the tablet's "
-                              "date and time"})
+            if op["hlc"] > horizon:
+                ahead_h = (hlc_mod.wall_ms(op["hlc"]) - now) / 3_600_000
+                results.append(_reject(op_id, "clock_ahead", (
+                    f"clock too far ahead: stamped {ahead_h:.1f} h after the programme "
+                    f"office's time (limit {FUTURE_LIMIT_MS // 3_600_000} h); correct the "
+                    "tablet's date and time")))
+                continue
+            if owner is None and op["visit_id"] not in creators:
+                results.append(_reject(op_id, "visit_unknown", (
+                    f"visit {op['visit_id']} is not on the programme office yet: it goes "
+                    "with the change that created it")))
+                continue
+            slot = (op["device_id"], op["seq"])
+            holder = taken.get(slot)
+            if holder is not None and holder != op_id:
+                results.append(_reject(op_id, "seq_taken", (
+                    f"change number {op['seq']} of this tablet is already used by another "
+                    "change: the tablet was restored from a backup or copied")))
                 continue
             if owner is None:
-                owners[op.visit_id] = team
-                claimed.append({"visit_id": op.visit_id, "team": team,
+                owners[op["visit_id"]] = team
+                claimed.append({"visit_id": op["visit_id"], "team": team,
                                 "first_pushed_by": principal.id, "created_at": received,
                                 "updated_at": received})
-            seen.add(op.op_id)
-            highest = max(highest, op.hlc)
+            seen.add(op_id)
+            taken[slot] = op_id
+            highest = max(highest, op["hlc"])
             row = {
-                "op_id": op.op_id, "visit_id": op.visit_id, "team": team,
-                "device_id": op.device_id, "pushed_by": principal.id, "seq": op.seq,
-                "hlc": op.hlc, "entity": op.entity, "entity_id": op.entity_id,
-                "field": op.field, "value": op.value, "prev_op_id": op.prev_op_id,
-                "author": op.author, "confirmed": op.confirmed, "received_at": received,
+                "op_id": op_id, "visit_id": op["visit_id"], "team": team,
+                "device_id": op["device_id"], "pushed_by": principal.id, "seq": op["seq"],
+                "hlc": op["hlc"], "entity": op["entity"], "entity_id": op["entity_id"],
+                "field": op["field"], "value": op["value"],
+                "prev_op_id": op.get("prev_op_id"), "author": op.get("author"),
+                "confirmed": op.get("confirmed", False), "received_at": received,
             }
             rows.append(row)
-            key = (op.visit_id, op.entity, op.entity_id, op.field)
+            key = (op["visit_id"], op["entity"], op["entity_id"], op["field"])
             best = winners.get(key)
-            if best is None or (op.hlc, op.device_id) > (best["hlc"], best["device_id"]):
+            if best is None or (row["hlc"], row["device_id"]) > (best["hlc"], best["device_id"]):
                 winners[key] = row
-            results.append({"op_id": op.op_id, "status": "applied", "reason": None})
+            results.append({"op_id": op_id, "status": "applied", "reason": None})
         if claimed:
             conn.execute(t.visits.insert(), claimed)
         if rows:
             _insert_ops(conn, rows)
             _merge_fields(conn, list(winners.values()))
+            read_models.refresh(conn, {key[:3] for key in winners})  # same transaction
             for chunk in _chunks(list({r["visit_id"] for r in rows})):
                 conn.execute(update(t.visits).where(t.visits.c.visit_id.in_(chunk))
                              .values(updated_at=received))
-            conn.execute(update(t.server_clock).where(
-                t.server_clock.c.id == 1, t.server_clock.c.hlc < highest).values(hlc=highest))
+            _advance_team_clock(conn, team, highest)
         conn.execute(update(t.devices).where(t.devices.c.id == principal.id).values(
             last_seen=received))
-        clock = int(conn.execute(select(t.server_clock.c.hlc)).scalar_one())
-    return results, max(clock, hlc_mod.pack(now, 0))
+        clock = conn.execute(select(t.team_clocks.c.hlc).where(
+            t.team_clocks.c.team == team)).scalar()
+    return results, max(int(clock or 0), hlc_mod.pack(now, 0))
+
+
+def _origin_teams(conn: Any, principal: Principal, own_device: str | None,
+                  ops: Sequence[dict[str, Any]], received: str) -> dict[str, str]:
+    """Device id -> team, for the origins named in a batch; binds the pusher's own.
+
+    A tablet's own device id is bound to the first office device that presents it; a
+    later office device of the same team takes it over (a tablet enrolled again with a
+    new token); one of another team is refused outright.
+    """
+    o = t.origins.c
+    if own_device is not None:
+        row = conn.execute(select(o.team, o.office_device).where(
+            o.device_id == own_device)).first()
+        if row is None:
+            conn.execute(_insert(conn, t.origins).values(
+                device_id=own_device, team=principal.team, office_device=principal.id,
+                bound_at=received).on_conflict_do_nothing(index_elements=["device_id"]))
+        elif row.team != principal.team:
+            raise Forbidden("this tablet's identity is registered to another team: "
+                            "ask the programme office")
+        elif row.office_device != principal.id:
+            conn.execute(update(t.origins).where(o.device_id == own_device).values(
+                office_device=principal.id, bound_at=received))
+    wanted = list({op["device_id"] for op in ops})
+    return {r[0]: r[1] for r in _existing(conn, o.device_id, wanted, o.team)}
+
+
+def _advance_team_clock(conn: Any, team: str, highest: int) -> None:
+    """Each team's clock moves on its own: one team's stamps cannot drag another's."""
+    conn.execute(_insert(conn, t.team_clocks).values(team=team, hlc=highest)
+                 .on_conflict_do_nothing(index_elements=["team"]))
+    conn.execute(update(t.team_clocks).where(
+        t.team_clocks.c.team == team, t.team_clocks.c.hlc < highest).values(hlc=highest))
+
+
+def _taken_seqs(conn: Any, ops: Sequence[dict[str, Any]]) -> dict[tuple[str, int], str]:
+    """(device id, seq) -> op id already stored, for the devices and seq range of a batch."""
+    ranges: dict[str, tuple[int, int]] = {}
+    for op in ops:
+        low, high = ranges.get(op["device_id"], (op["seq"], op["seq"]))
+        ranges[op["device_id"]] = (min(low, op["seq"]), max(high, op["seq"]))
+    found: dict[tuple[str, int], str] = {}
+    c = t.ops.c
+    for device, (low, high) in ranges.items():
+        for row in conn.execute(select(c.seq, c.op_id).where(
+                c.device_id == device, c.seq >= low, c.seq <= high)):
+            found[(device, int(row.seq))] = row.op_id
+    return found
 
 
 OP_INSERT_COLUMNS = ("op_id", "visit_id", "team", "device_id", "pushed_by", "seq", "hlc",
@@ -280,19 +388,23 @@ def _insert_ops(conn: Any, rows: list[dict[str, Any]]) -> None:
         [tuple(r[c] for c in OP_INSERT_COLUMNS) for r in rows])
 
 
-def _existing(conn: Any, column: Any, values: list[str], *extra: Any) -> list[Any]:
+def _existing(conn: Any, column: Any, values: list[str], *extra: Any,
+              where: Any = None) -> list[Any]:
     """Rows whose `column` is one of `values` (one array parameter on PostgreSQL)."""
     found: list[Any] = []
+    if not values:
+        return found
     if is_postgres(conn):
         # One text parameter split by the server and joined on the index: dumping a
         # Python list as an array, or `= ANY(array)`, cost more than the rest of a push.
         # Ids never contain a comma (see sync.protocol.Ident).
         wanted = (select(func.unnest(func.string_to_array(",".join(values), ",")).label("id"))
                   .subquery())
-        return list(conn.execute(select(column, *extra).join_from(
-            wanted, column.table, column == wanted.c.id)))
+        query = select(column, *extra).join_from(wanted, column.table, column == wanted.c.id)
+        return list(conn.execute(query if where is None else query.where(where)))
     for chunk in _chunks(values):
-        found.extend(conn.execute(select(column, *extra).where(column.in_(chunk))))
+        query = select(column, *extra).where(column.in_(chunk))
+        found.extend(conn.execute(query if where is None else query.where(where)))
     return found
 
 
@@ -389,6 +501,10 @@ def put_blob(engine: Engine, principal: Principal, sha256: str, data: bytes,
     if actual != sha256:
         raise BlobMismatch(f"the upload's SHA-256 is {actual[:12]}…, not {sha256[:12]}…: "
                            "truncated or corrupted on the way; nothing stored")
+    problem = blob_types.type_problem(content_type, data)
+    if problem:
+        raise UnsupportedType(problem)
+    content_type = blob_types.normalised(content_type)
     with write(engine) as conn:
         stored = conn.execute(_insert(conn, t.blobs).values(
             sha256=sha256, size=len(data), content_type=content_type[:100], data=data,

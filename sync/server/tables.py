@@ -1,14 +1,21 @@
 """The office database as SQLAlchemy Core tables (the Alembic migrations create them).
 
 - `devices`, `office_tokens`: who may talk to the service; tokens are stored hashed.
-- `ops`: every op ever accepted, in `server_seq` order (the pull cursor). `op_id` is
-  UNIQUE: that is what makes a push idempotent. `team` is copied from the op's visit so a
+- `ops`: every op ever accepted, in `server_seq` order (the pull cursor). (team, op_id)
+  is UNIQUE: that is what makes a push idempotent; unique per team so that another team
+  re-using an op id cannot pre-empt the real op. `team` is copied from the op's visit so a
   team's pull is one index range.
-- `visits`: a visit belongs to the team of the device that first pushed it.
+- `visits`: a visit belongs to the team whose tablet made it: it is claimed by the
+  visit's creation op (its `created_at`), pushed from a tablet of that team.
+- `origins`: a tablet's own device id (the `device_id` of the ops it makes), bound to the
+  office device (token) that first presented it as its own; ops are accepted only from
+  origins of the pusher's team.
 - `field_state`: the latest value of every (visit, entity, entity id, field), merged by
   last writer wins on (hlc, device id) without knowing what the entity is.
 - `blobs` and `blob_teams`: attachment bytes by SHA-256, and which teams uploaded them.
-- `server_clock`: the highest HLC accepted, never moved by a refused op.
+- `team_clocks`: the highest HLC accepted per team, never moved by a refused op; one
+  team's stamps cannot move another team's clock (`server_clock`, the single clock of
+  revision 0001, is no longer written).
 """
 
 from __future__ import annotations
@@ -56,7 +63,7 @@ office_tokens = Table(
 ops = Table(
     "ops", metadata,
     Column("server_seq", SeqType, primary_key=True, autoincrement=True),
-    Column("op_id", String(64), nullable=False, unique=True),
+    Column("op_id", String(64), nullable=False),
     Column("visit_id", String(64), nullable=False),
     Column("team", String(200), nullable=False),
     Column("device_id", DeviceId, nullable=False),  # the origin tablet
@@ -73,6 +80,9 @@ ops = Table(
     Column("received_at", String(32), nullable=False),
     Index("ix_ops_team_seq", "team", "server_seq"),
     Index("ix_ops_visit", "visit_id"),
+    Index("ix_ops_device_seq", "device_id", "seq"),
+    Index("ux_ops_team_op", "team", "op_id", unique=True),
+    Index("ix_ops_op", "op_id"),
 )
 
 visits = Table(
@@ -116,4 +126,18 @@ server_clock = Table(
     "server_clock", metadata,
     Column("id", Integer, primary_key=True),
     Column("hlc", BigInteger, nullable=False),
+)
+
+team_clocks = Table(
+    "team_clocks", metadata,
+    Column("team", String(200), primary_key=True),
+    Column("hlc", BigInteger, nullable=False),
+)
+
+origins = Table(
+    "origins", metadata,
+    Column("device_id", DeviceId, primary_key=True),
+    Column("team", String(200), nullable=False),
+    Column("office_device", String(64), nullable=False),
+    Column("bound_at", String(32), nullable=False),
 )

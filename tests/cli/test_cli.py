@@ -122,3 +122,20 @@ def test_unusable_database_file__is_one_line_exit_1(tmp_path):
     result = visitapp(bad, "visits", "list")
     assert result.returncode == 1
     assert result.stderr.strip().startswith(f"visitapp: {bad} is not a usable visit database")
+
+
+def test_area_done__is_shown_in_visits_show_json__and_undone_with_undo(demo):
+    db, visit_id = demo
+    data = json.loads(visitapp(db, "visits", "show", visit_id, "--json", check=True).stdout)
+    assert all(a["done"] is False for a in data["areas"])
+    key = data["areas"][0]["key"]
+    result = visitapp(db, "area", "done", visit_id[:8], key, check=True)
+    assert "done" in result.stderr
+    after = json.loads(visitapp(db, "visits", "show", visit_id, "--json").stdout)
+    assert [a["key"] for a in after["areas"] if a["done"]] == [key]
+    visitapp(db, "area", "done", visit_id, key, "--undo", check=True)
+    undone = json.loads(visitapp(db, "visits", "show", visit_id, "--json").stdout)
+    assert not any(a["done"] for a in undone["areas"])
+    missing = visitapp(db, "area", "done", visit_id, "no-such-area")
+    assert missing.returncode == 1 and "no-such-area" in missing.stderr
+    assert "Traceback" not in missing.stderr

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from visitapp.clock_override import ENV_ANCHOR, ENV_NOW
 
@@ -105,7 +106,11 @@ def test_processes__started_later__share_one_shifted_clock(tmp_path: Path) -> No
             "import datetime;apply_from_environment();"
             "print(datetime.datetime.now(datetime.UTC).isoformat())")
     env = shifted_env("2027-03-28T00:55:00+00:00")
-    env[ENV_ANCHOR] = repr(time.time() - 3600)  # the run "started" an hour ago
+    # The anchor is a real instant: the run "started" an hour ago (read past any override
+    # this test run itself is under).
+    hatch = time_machine.escape_hatch
+    real_now = hatch.time.time() if hatch.is_travelling() else time.time()
+    env[ENV_ANCHOR] = repr(real_now - 3600)
     later = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            env=env, check=True).stdout.strip()
     assert later.startswith("2027-03-28T01:55"), later

@@ -20,6 +20,7 @@ from tests.conftest import open_test_services
 from tests.sync.asgi import ASGISyncTransport
 from visitapp.domain.hlc import system_ms
 from visitapp.services.app import Services
+from visitapp.services.sync import sync_engine
 
 BASE_URL = "http://office.test"
 NO_WAIT = RetryPolicy(attempts=4, base_s=0.0, cap_s=0.0)
@@ -100,7 +101,7 @@ class Tablet:
 
     def client(self, http: httpx.Client | None = None, **options: Any) -> SyncClient:
         options.setdefault("retry", NO_WAIT)
-        return SyncClient(self.db, self.services.blobs, http or self.http, **options)
+        return sync_engine(self.db, self.services.blobs, http or self.http, **options)
 
     def sync(self, **options: Any) -> Any:
         return self.client(**options).sync()
@@ -227,3 +228,18 @@ def pg_office(postgres_url: str) -> Iterator[Office]:
     yield o
     o.transport.close()
     o.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def arena(request: Any, tmp_path: Path) -> Iterator[Any]:
+    """An office on each database, watched for 5xx, with room for honest tablets of any
+    team (tests/sync/attack_kit.py)."""
+    from tests.sync.attack_kit import close_arena, open_arena
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'office.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    f = open_arena(make_office(url), tmp_path)
+    yield f
+    close_arena(f)

@@ -17,6 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 from sync.client import SyncClient, SyncError
 from sync.server import store
 from tests.sync.conftest import NO_WAIT, SharedTransport
+from visitapp.services.sync import sync_engine
 from visitapp.store import oplog, sync_state
 from visitapp.store.db import Database
 
@@ -72,9 +73,14 @@ class Convergence(RuleBasedStateMachine):
             lossy = Lossy(SharedTransport(self.office.transport))
             self.transports.append(lossy)
             self.clients.append(self.office.http(token, transport=lossy))
+        db = self.devices[0]  # tablet 0 made the visit: its creation op claims it
+        with db.write() as conn:
+            oplog.record(db, conn, visit_id=self.visit_id, entity="visit",
+                         entity_id=self.visit_id, field="created_at",
+                         value="2026-11-27T09:00:00Z", author="Tester")
 
     def engine(self, i: int, **options) -> SyncClient:
-        return SyncClient(self.devices[i], NoBlobs(), self.clients[i], retry=NO_WAIT,
+        return sync_engine(self.devices[i], NoBlobs(), self.clients[i], retry=NO_WAIT,
                           sleep=lambda s: None, **options)
 
     @rule(d=st.integers(0, 2), k=st.integers(0, len(KEYS) - 1), value=st.sampled_from(VALUES))

@@ -24,9 +24,10 @@ VISITAPP = str(BIN / "visitapp")
 OFFICE = str(BIN / "visitapp-office")
 
 
-def run(args: list[str], *, ok: bool = True) -> subprocess.CompletedProcess:
+def run(args: list[str], *, ok: bool = True, stdin: str = "") -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run(args, capture_output=True, text=True, timeout=120, env=env, cwd=REPO)
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120, env=env, cwd=REPO,
+                          input=stdin)
     if ok:
         assert done.returncode == 0, done.stderr
     return done
@@ -84,8 +85,9 @@ def test_two_tablets_through_the_cli__end_with_identical_visits(served, tmp_path
     not_enrolled = visitapp(a, "sync", ok=False)
     assert not_enrolled.returncode == 1 and "not enrolled" in not_enrolled.stderr
     for db, token in ((a, tokens[0]), (b, tokens[1])):
-        done = visitapp(db, "enrol", "--server", base, "--token", token)
+        done = visitapp(db, "enrol", "--server", base, stdin=token + "\n")  # never in argv
         assert token not in done.stdout + done.stderr
+        assert db.stat().st_mode & 0o077 == 0  # the database: its user only
         token_file = db.with_name(db.name + ".sync-token")
         assert token_file.stat().st_mode & 0o077 == 0  # only its user can read it
 
@@ -112,7 +114,7 @@ def test_two_tablets_through_the_cli__end_with_identical_visits(served, tmp_path
 
     # The server gone: exit 1 with a clear line, every change kept.
     visitapp(a, "answer", vid, area, "ed.resus_bays_open", "4")
-    visitapp(a, "enrol", "--server", "http://127.0.0.1:9", "--token", tokens[0])
+    visitapp(a, "enrol", "--server", "http://127.0.0.1:9", stdin=tokens[0])
     offline = visitapp(a, "sync", ok=False)
     assert offline.returncode == 1 and "cannot reach" in offline.stderr
     assert "kept" in offline.stderr

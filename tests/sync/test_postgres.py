@@ -7,10 +7,11 @@ import uuid
 
 from sqlalchemy import insert, text
 
+from sync.protocol import DEVICE_HEADER
 from sync.server import store
 from sync.server import tables as t
 from sync.server.db import PUSH_LOCK_KEY, write
-from tests.sync.test_push import HEADERS, wire_op
+from tests.sync.test_push import HEADERS, created_op, wire_op
 
 WRITERS = 6
 BATCHES = 12
@@ -27,14 +28,20 @@ def test_pull_cursor__delivers_every_op_exactly_once__with_concurrent_writers(pg
     errors: list[BaseException] = []
 
     def writer(token: str) -> None:
+        device = f"dev-{token[-8:]}"  # each writer its own tablet, numbering its own ops
+        headers = {**HEADERS, DEVICE_HEADER: device}
         try:
             with office.http(token) as http:
-                for _ in range(BATCHES):
+                for b in range(BATCHES):
                     vid = str(uuid.uuid4())
-                    ops = [wire_op(vid, seq=i, entity_id=f"a/i{i}") for i in range(BATCH)]
+                    ops = [wire_op(vid, seq=b * BATCH + i, entity_id=f"a/i{i}", device=device)
+                           for i in range(BATCH)]
+                    ops[0] = {**ops[0], "entity": "visit", "entity_id": vid,
+                              "field": "created_at", "value": '"2026-11-27T09:00:00Z"'}
                     answer = http.post("/v1/ops", json={"protocol": 1, "ops": ops},
-                                       headers=HEADERS)
+                                       headers=headers)
                     assert answer.status_code == 200, answer.text
+                    assert {r["status"] for r in answer.json()["results"]} == {"applied"}
                     with sent_lock:
                         sent.extend(op["op_id"] for op in ops)
         except BaseException as err:  # reported below
@@ -101,8 +108,8 @@ def test_the_guard__makes_a_push_wait_for_an_earlier_uncommitted_one(pg_office):
     pushed = threading.Event()
 
     def push() -> None:
-        store.push(engine, principal, [store.WireOp(**wire_op(str(uuid.uuid4())))],
-                   pg_office.clock)
+        store.push(engine, principal, [created_op(str(uuid.uuid4()))], pg_office.clock,
+                   "dev-a")
         pushed.set()
 
     with engine.connect() as slow:

@@ -153,17 +153,22 @@ def test_an_app_upgrade_with_pending_ops__keeps_them__and_later_syncs_them(
             "value, author) VALUES (?, 'visit-old', 'dev-old', ?, ?, 'answer', ?, 'value', "
             "'\"green\"', 'Old app')",
             (f"op-old-{seq}", seq, (now - 1000 + seq) << 16, f"ed-aaaa/ed.item{seq}"))
+    conn.execute(  # the visit's creation op, as every visit has
+        "INSERT INTO ops (op_id, visit_id, device_id, seq, hlc, entity, entity_id, field, "
+        "value, author) VALUES ('op-old-0', 'visit-old', 'dev-old', 31, ?, 'visit', "
+        "'visit-old', 'created_at', '\"2026-11-27T09:00:00Z\"', 'Old app')", (now << 16,))
+    conn.execute("UPDATE device SET next_seq = 32")
     conn.close()
     _, token = office.device()
     services = open_test_services(path)  # migrates to the current schema
     try:
-        from sync.client import SyncClient
         from tests.sync.conftest import NO_WAIT
+        from visitapp.services.sync import sync_engine
 
         with office.http(token) as http:
-            report = SyncClient(services.db, services.blobs, http, retry=NO_WAIT).sync()
-        assert report.pushed == 30
-        assert office.count("SELECT COUNT(*) FROM ops WHERE visit_id = 'visit-old'") == 30
+            report = sync_engine(services.db, services.blobs, http, retry=NO_WAIT).sync()
+        assert report.pushed == 31 and report.complete
+        assert office.count("SELECT COUNT(*) FROM ops WHERE visit_id = 'visit-old'") == 31
     finally:
         services.close()
 

@@ -7,12 +7,13 @@ import uuid
 
 import httpx
 
-from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, PushRequest, WireOp
+from sync.protocol import DEVICE_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION, PushRequest, WireOp
 from sync.server import store
 from visitapp.domain import hlc
 from visitapp.store import oplog
 
-HEADERS = {PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
+# The pusher presents "dev-a" as its own device id: the origin of the ops made here.
+HEADERS = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), DEVICE_HEADER: "dev-a"}
 
 
 def wire_op(visit_id: str, *, value: str = '"green"', hlc_ms: int | None = None,
@@ -24,11 +25,19 @@ def wire_op(visit_id: str, *, value: str = '"green"', hlc_ms: int | None = None,
                   value=value).model_dump()
 
 
+def created_op(visit_id: str, seq: int = 0, hlc_ms: int | None = None) -> dict:
+    """A visit's creation op: what claims a new visit for the pusher's team."""
+    return {**wire_op(visit_id, seq=seq, hlc_ms=hlc_ms), "entity": "visit",
+            "entity_id": visit_id, "field": "created_at", "value": '"2026-11-27T09:00:00Z"'}
+
+
 def batch(n: int, visit_id: str | None = None) -> dict:
+    """n ops of a new visit, its creation op first."""
     vid = visit_id or str(uuid.uuid4())
-    return PushRequest(protocol=PROTOCOL_VERSION, ops=[
-        WireOp(**wire_op(vid, seq=i, entity_id=f"ed-abcd/ed.item{i}")) for i in range(n)
-    ]).model_dump()
+    ops = [wire_op(vid, seq=i, entity_id=f"ed-abcd/ed.item{i}") for i in range(n)]
+    if ops and visit_id is None:
+        ops[0] = created_op(vid)
+    return PushRequest(protocol=PROTOCOL_VERSION, ops=[WireOp(**op) for op in ops]).model_dump()
 
 
 def test_push__is_idempotent__when_the_same_batch_is_sent_n_times(office):
@@ -130,7 +139,7 @@ def test_a_failure_part_way_through_a_batch__commits_nothing__and_the_retry_succ
         first = http.post("/v1/ops", json=PushRequest(
             protocol=PROTOCOL_VERSION,
             ops=[WireOp(**op.as_dict()) for op in _local_ops(tablet)]).model_dump(),
-            headers=HEADERS)
+            headers={**HEADERS, DEVICE_HEADER: tablet.db.device_id})
     assert first.status_code == 500
     assert office.count("SELECT COUNT(*) FROM ops") == 0
     assert office.count("SELECT COUNT(*) FROM visits") == 0
@@ -148,19 +157,19 @@ def _local_ops(tablet) -> list[oplog.OpRecord]:
     return [oplog.OpRecord(*r[:-1], confirmed=bool(r[-1])) for r in rows]
 
 
-def test_a_far_future_clock__is_refused__and_the_server_clock_does_not_move(office):
+def test_a_clock_over_2_h_ahead__is_refused__and_the_server_clock_does_not_move(office):
     _, token = office.device()
     before = store.server_hlc(office.engine)
     vid = str(uuid.uuid4())
     now = office.clock()
-    ok = wire_op(vid, hlc_ms=now - 1000)
-    future = wire_op(vid, hlc_ms=now + 25 * 3600 * 1000, seq=2)
-    near = wire_op(vid, hlc_ms=now + 23 * 3600 * 1000, seq=3, entity_id="ed-abcd/other")
+    ok = created_op(vid, hlc_ms=now - 1000)
+    future = wire_op(vid, hlc_ms=now + 3 * 3600 * 1000, seq=2)
+    near = wire_op(vid, hlc_ms=now + 1 * 3600 * 1000, seq=3, entity_id="ed-abcd/other")
     with office.http(token) as http:
         answer = http.post("/v1/ops", json={"protocol": PROTOCOL_VERSION,
                                             "ops": [future]}, headers=HEADERS).json()
         assert answer["results"][0]["status"] == "rejected"
-        assert "ahead" in answer["results"][0]["reason"] and "24 h" in answer["results"][0]["reason"]
+        assert "ahead" in answer["results"][0]["reason"] and "2 h" in answer["results"][0]["reason"]
         assert store.server_hlc(office.engine) == before
         assert answer["server_hlc"] < future["hlc"]
         assert office.count("SELECT COUNT(*) FROM visits") == 0  # not even claimed

@@ -201,7 +201,7 @@ class Tab:
             self.page.keyboard.press(submit)
 
     def is_selected(self, ident: str) -> bool:
-        return self.by_id(ident).first.get_attribute("aria-current") == "true"
+        return self.by_id(ident).first.get_attribute("aria-checked") == "true"
 
     def wait_selected(self, ident: str, selected: bool = True, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout

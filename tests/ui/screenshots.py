@@ -102,13 +102,16 @@ def run(out: Path, docs: bool) -> None:
                         size_b = small_png(checklist, DOCS_PNG)
                         print(f"  {DOCS_PNG.relative_to(REPO)} ({size_b // 1024} KB)")
                     first = ed.form.items[0].id
-                    tab.click(f"guide-{first}")
+                    tab.click(f"more-{first}")
+                    tab.wait(f"guidance-{first}")
+                    shoot(tab, out, f"{size_name}-3b-more")
                     tab.click(f"flag-concern-{first}")
                     tab.wait("finding-save")
                     shoot(tab, out, f"{size_name}-4-flag-concern")
                     tab.click("finding-cancel")
                     # the privacy guard, inline (a made-up postcode; nothing is stored)
                     second = ed.form.items[1].id
+                    tab.click(f"more-{second}")
                     tab.click(f"note-btn-{second}")
                     tab.type_into(f"note-{second}", "Leaflet gives the address AB9 9ZZ")
                     tab.wait(f"note-{second}-warn-message")

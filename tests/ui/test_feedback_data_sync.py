@@ -19,7 +19,7 @@ from visitapp.services.walkthrough import TabletPrefs, pending_by_visit
 from visitapp.store import oplog
 from visitapp.ui import viewmodels as vm
 from visitapp.ui.main import App, StatusBar, SyncHub
-from visitapp.ui.screens import build_screen
+from visitapp.ui.routes import build_screen
 
 
 def find(control: Any, ident: str) -> Any:
@@ -180,7 +180,9 @@ def test_status_line__shows_the_pending_count_and_updates_after_a_sync_run(
     bar = StatusBar(app)
     pending = services.sync.status().pending
     assert pending > 0
-    assert bar.pending.value == f"{pending} changes not synced"
+    assert bar.pending.value == "Kept on this tablet"  # calm before enrolment
+    assert bar.pending_box.label == (f"Sync is not set up yet: {pending} changes kept "
+                                     "safely on this tablet")
     assert pending_by_visit(services)[vid] == pending
     hub = SyncHub(services)
     heard: list[Any] = []
@@ -191,9 +193,8 @@ def test_status_line__shows_the_pending_count_and_updates_after_a_sync_run(
     assert heard[-1].pending == pending + 1
     app.status_bars = [bar]
     asyncio.run(app._show_sync(heard[-1]))
-    assert bar.pending.value == f"{pending + 1} changes not synced"
-    assert bar.pending_box.label == (f"Sync is not set up: {pending + 1} changes kept on "
-                                     "this tablet only")
+    assert bar.pending_box.label == (f"Sync is not set up yet: {pending + 1} changes kept "
+                                     "safely on this tablet")
 
 
 def test_sync_status_words__enrolled() -> None:

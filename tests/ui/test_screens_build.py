@@ -10,8 +10,8 @@ import pytest
 
 from visitapp.services.app import Services
 from visitapp.services.walkthrough import TabletPrefs
-from visitapp.ui.main import App, stack_for
-from visitapp.ui.screens import build_screen
+from visitapp.ui.main import App
+from visitapp.ui.routes import build_screen, stack_for
 
 
 class FakePage:

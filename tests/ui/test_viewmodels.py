@@ -10,6 +10,7 @@ from visitapp.domain.forms import AnswerType
 from visitapp.services.app import Services
 from visitapp.services.demo import EXAMPLE_DATE
 from visitapp.services.walkthrough import TabletPrefs, ensure_demo_visit
+from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
 
 
@@ -24,7 +25,7 @@ def test_every_answer_type__has_a_control(services: Services) -> None:
 def test_rag_choices__say_the_word_and_carry_nhs_colours() -> None:
     assert [(c.value, c.label, c.colour) for c in vm.RAG_CHOICES] == [
         ("red", "Red", "#D5281B"), ("amber", "Amber", "#FFB81C"), ("green", "Green", "#007F3B")]
-    assert vm.RAG_BY_VALUE["amber"].on_colour == vm.NHS_TEXT  # dark text on amber
+    assert vm.RAG_BY_VALUE["amber"].on_colour == theme.NHS_TEXT  # dark text on amber
 
 
 def test_toggle_multi__adds_and_removes() -> None:
@@ -119,3 +120,15 @@ def test_ensure_demo_visit__only_on_first_run(services: Services) -> None:
     assert first is not None
     assert ensure_demo_visit(services, EXAMPLE_DATE) is None
     assert len(services.visits.list_visits()) == 1
+
+
+def test_answer_controls__every_answer_type_has_exactly_one_control() -> None:
+    from visitapp.domain.forms import AnswerType
+    from visitapp.ui.answer_controls import ANSWER_CONTROLS
+
+    assert set(ANSWER_CONTROLS) == set(AnswerType)
+    for kind, control in ANSWER_CONTROLS.items():
+        # a choice type has choices to offer; an entry type has words for its field
+        assert control.choices == (kind not in vm.ENTRY_TYPES), kind
+        if not control.choices:
+            assert kind in vm.ENTRY_HINTS and kind in vm.ANSWER_TYPE_WORDS

@@ -173,6 +173,8 @@ def test_checklist__every_answer_type__saved_and_there_after_leaving(
     tab.wait_text("error-ed.patients_in_majors", "Not saved")
     assert stored("ed.patients_in_majors") is None
     # a note that looks like patient data: warned inline, stored only once confirmed
+    tab.click("more-ed.corridor_patients")  # one "More" per item: guidance, note, flags, photo
+    tab.wait_text("guidance-ed.corridor_patients", "trolleys or chairs")
     tab.click("note-btn-ed.corridor_patients")
     tab.type_into("note-ed.corridor_patients", f"Trolley list showed {fictional_nhs_number()}")
     tab.wait("note-ed.corridor_patients-warn-message")
@@ -182,6 +184,7 @@ def test_checklist__every_answer_type__saved_and_there_after_leaving(
     wait_until(lambda: (a := stored("ed.corridor_patients")) is not None and a.note_confirmed,
                what="the confirmed note")
     # flag as concern: a finding linked to the item
+    tab.click("more-ed.corridor_patients")
     tab.click("flag-concern-ed.corridor_patients")
     tab.wait("finding-save")
     tab.click("finding-save")
@@ -331,6 +334,7 @@ def test_photo__picked_captioned_and_attached_to_an_item(
     picture = tmp_path / "corridor.jpg"
     Image.new("RGB", (640, 480), (0, 94, 184)).save(picture)
     tab.open(f"visit/{vid}/area/{ed}")
+    tab.click("more-ed.handover_within_15")
     tab.wait("photo-ed.handover_within_15")
     with tab.page.expect_file_chooser() as chooser:
         tab.click("photo-ed.handover_within_15")
@@ -359,13 +363,14 @@ def test_portrait__touch_targets_are_48px_and_labelled(browser, server: AppServe
         small = tab.page.evaluate("""() => {
             const box = id => document.querySelector(
                 `[flt-semantics-identifier="${id}"]`).getBoundingClientRect();
-            const top = box('area-progress').bottom, bottom = box('prev-area').top;
+            const top = box('checklist-tools').bottom, bottom = box('next-unanswered').top;
             return Array.from(document.querySelectorAll(
                   'flt-semantics[role=button], flt-semantics[role=checkbox], input, textarea'))
                 .map(e => [e.closest('[flt-semantics-identifier]')?.getAttribute(
                              'flt-semantics-identifier') || '?', e.getBoundingClientRect()])
                 .filter(([id, r]) => r.height > 0 && ((r.top > top + 12 && r.bottom < bottom - 12)
-                    || ['prev-area', 'overview', 'next-area'].includes(id)))
+                    || ['prev-area', 'overview', 'next-area', 'next-unanswered', 'next-required',
+                        'section-index', 'only-unanswered'].includes(id)))
                 .map(([id, r]) => [id + ' ' + Math.round(r.width) + 'x' + Math.round(r.height),
                                    r.height < 47.5 || r.width < 47.5]);
         }""")

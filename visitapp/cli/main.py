@@ -29,7 +29,10 @@ data_app = typer.Typer(help="The data deep dive: import a daily extract, show in
                        no_args_is_help=True)
 app.add_typer(forms_app, name="forms")
 app.add_typer(visits_app, name="visits")
+area_app = typer.Typer(help="Areas of a visit: mark one as walked and done.",
+                       no_args_is_help=True)
 app.add_typer(data_app, name="data")
+app.add_typer(area_app, name="area")
 
 
 class Context:
@@ -233,8 +236,9 @@ def visits_show(
         p = area["progress"]
         rag = area["rag"]["worst"] or "-"
         missing = f", {p['required_missing']} required missing" if p["required_missing"] else ""
+        done = "  done" if area["done"] else ""
         out(f"  {area['key']:<24} {area['label']:<32} {p['answered']}/{p['visible']}{missing}"
-            f"  RAG {rag}")
+            f"  RAG {rag}{done}")
     out(f"Findings: {len(data['findings'])}   Photos: {len(data['attachments'])}")
     stamps = [a.answered_at for area in state.areas for a in area.answers.values() if a.answered_at]
     if stamps:
@@ -254,6 +258,22 @@ def visits_release(
 
     services = _ctx(ctx).services
     err(release_visit(services, services.visits.resolve_visit_id(visit_id)))
+
+
+@area_app.command("done")
+def area_done(
+    ctx: typer.Context,
+    visit_id: Annotated[str, typer.Argument(help="Visit id (or a unique prefix).")],
+    area_key: Annotated[str, typer.Argument(help="The area's key (see `visits show`).")],
+    undo: Annotated[bool, typer.Option("--undo", help="Mark it as not done again.")] = False,
+    author: Annotated[str | None, typer.Option(
+        "--as", envvar="VISITAPP_AUTHOR", help="Who marks it.")] = None,
+) -> None:
+    """Mark an area as walked and done (an op: it syncs like any change)."""
+    visits = _ctx(ctx).services.visits
+    vid = visits.resolve_visit_id(visit_id)
+    visits.set_area_done(vid, area_key, done=not undo, author=author)
+    err(f"{area_key}: {'not done' if undo else 'done'}")
 
 
 @app.command()

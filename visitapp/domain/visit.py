@@ -125,6 +125,7 @@ class AreaState:
     form: Form
     position: int = 0
     answers: dict[str, AnswerState] = field(default_factory=dict)
+    done: bool = False  # marked as walked and done by the team
 
     def values(self) -> dict[str, Any]:
         return {item_id: a.value for item_id, a in self.answers.items() if a.value is not None}

@@ -44,6 +44,8 @@ class BlobStore:
         self.root = db.blob_dir
         self._key = db.files_key  # None only for a plain benchmark baseline
         self._plain_dir: Path | None = None
+        if self.root.is_dir():
+            os.chmod(self.root, 0o700)  # photos are the team's: owner only
 
     def path(self, sha256: str) -> Path:
         """Where the (sealed) file is on disk: not readable as the photo or PDF itself."""
@@ -101,7 +103,8 @@ class BlobStore:
         sha = hashlib.sha256(data).hexdigest()
         target = self.path(sha)
         if not target.is_file():
-            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            target.parent.mkdir(mode=0o700, exist_ok=True)
             stored = data if self._key is None else sealed_files.seal(data, self._key, sha)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
             try:
@@ -214,6 +217,16 @@ class AttachmentService:
             self._require(conn, visit_id, attachment_id)
             oplog.record(db, conn, visit_id=visit_id, entity="attachment",
                          entity_id=attachment_id, field="deleted", value=True, author=author)
+
+    def restore(self, visit_id: str, attachment_id: str, author: str | None = None) -> None:
+        """Undo a removal: a new op (`deleted` false); the files were kept by hash."""
+        db = self.visits.db
+        with db.write() as conn:
+            if conn.execute("SELECT 1 FROM attachments WHERE visit_id = ? AND id = ? AND "
+                            "deleted = 1", (visit_id, attachment_id)).fetchone() is None:
+                raise NotFound(f"no removed photo {attachment_id!r} in visit {visit_id}")
+            oplog.record(db, conn, visit_id=visit_id, entity="attachment",
+                         entity_id=attachment_id, field="deleted", value=False, author=author)
 
     @staticmethod
     def _require(conn, visit_id: str, attachment_id: str) -> None:  # type: ignore[no-untyped-def]

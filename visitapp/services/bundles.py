@@ -12,7 +12,8 @@ A bundle is a zip with exactly these members:
 Import checks everything before it writes anything: that the file is a zip holding only
 the expected names (no paths to climb out with, nothing else), within size limits (no zip
 bombs), that the manifest is one this version reads, that every member matches its
-checksum and size, and that every op is well formed and belongs to the manifest's visit.
+checksum and size, and that every op is well formed (the one op schema, `visitapp.domain.op_schema`,
+as sync uses it) and belongs to the manifest's visit.
 Any problem refuses the whole bundle with a `BadBundle` naming the file and the problem.
 Then the files are stored (idempotently, before the ops that reference them, as when a
 photo is attached) and all ops are merged in one transaction by op id: importing the same
@@ -36,13 +37,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from visitapp.domain.forms import Form
+from visitapp.domain.op_schema import op_problem
 from visitapp.errors import BadBundle, NotFound, StoreError, UserError
 from visitapp.services.app import Services
 from visitapp.store import oplog
 from visitapp.store.blob_refs import referenced_blobs
 from visitapp.store.db import utc_now
 from visitapp.store.oplog import FORM_ENTITY, OP_COLUMNS, OpRecord
+from visitapp.store.outbox import apply_guarded
 
 FORMAT = "visitapp-visit-bundle"
 VERSION = 1
@@ -59,13 +61,9 @@ MAX_OPS_BYTES = 512 * 1024 * 1024
 MAX_BLOB_BYTES = 128 * 1024 * 1024
 MAX_TOTAL_BYTES = 8 * 1024 * 1024 * 1024
 MAX_MEMBERS = 200_000
-MAX_TEXT = 1_000_000  # longest string field of an op (form content is the big one)
 MAX_ID = 200
-MAX_HLC = (1 << 63) - 1
 
 _CHUNK = 1024 * 1024
-_STR_FIELDS = ("op_id", "visit_id", "device_id", "entity", "entity_id", "field", "value")
-_OPTIONAL_STR_FIELDS = ("prev_op_id", "author")
 
 
 # --- export ----------------------------------------------------------------------------
@@ -193,12 +191,16 @@ def import_visit(services: Services, bundle: Path) -> str:
             _check_not_elsewhere(conn, name, checked)
         new_files = _store_blobs(services, zf, name, checked)
     with db.write() as conn:
-        counts = oplog.apply_ops(db, conn, checked.ops)
+        counts = apply_guarded(db, conn, [op.as_dict() for op in checked.ops], [],
+                               source="bundle")
     applied, duplicate = counts["applied"], counts["duplicate"]
     summary = (f"visit {checked.visit_id[:8]}: {_plural(applied, 'new change')}, "
                f"{duplicate} already here")
     if new_files:
         summary += f"; {_plural(new_files, 'new file')}"
+    if counts["quarantined"]:
+        summary += (f"; {_plural(counts['quarantined'], 'change')} set aside (they clash "
+                    "with changes already on this tablet)")
     if not applied and not new_files:
         summary += "; nothing changed"
     return summary
@@ -430,62 +432,27 @@ def _parse_ops(name: str, data: bytes, visit_id: str) -> list[OpRecord]:
             if extra:
                 what.append(f"unexpected {', '.join(_show(k) for k in extra)}")
             raise bad("; ".join(what))
-        for key in _STR_FIELDS:
-            value = raw[key]
-            limit = MAX_TEXT if key == "value" else MAX_ID
-            if not isinstance(value, str) or not value or len(value) > limit:
-                raise bad(f"{key} is not text (or empty, or too long)")
-        for key in _OPTIONAL_STR_FIELDS:
-            value = raw[key]
-            if value is not None and (not isinstance(value, str) or len(value) > MAX_ID):
-                raise bad(f"{key} is not text or null")
-        for key in ("seq", "hlc"):
-            value = raw[key]
-            if type(value) is not int or not 0 <= value <= MAX_HLC:
-                raise bad(f"{key} is not a whole number in range")
-        if not isinstance(raw["confirmed"], bool):
-            raise bad("confirmed is not true or false")
+        problem = op_problem(raw)  # the one op schema, as the office and sync use it
+        if problem:
+            raise bad(problem)
         if raw["visit_id"] != visit_id:
             raise bad(f"a change to visit {raw['visit_id'][:36]}, but the bundle is for visit "
                       f"{visit_id}")
         if raw["op_id"] in seen:
             raise bad(f"op {raw['op_id'][:36]} appears twice")
         seen.add(raw["op_id"])
-        try:
-            value = json.loads(raw["value"])
-        except ValueError:
-            raise bad("value is not JSON") from None
-        entity = raw["entity"]
-        if entity == "visit" and raw["entity_id"] != visit_id:
-            raise bad(f"a change to visit {raw['entity_id'][:36]}, but the bundle is for "
-                      f"visit {visit_id}")
-        spec = oplog.ENTITIES.get(entity)
-        if spec is not None and len(spec.key_columns) > 2 and \
-                len(raw["entity_id"].split("/")) != len(spec.key_columns) - 1:
-            raise bad(f"{entity} id {_show(raw['entity_id'])} is malformed")
-        if entity == FORM_ENTITY:
-            _check_form(raw["entity_id"], value, bad)
+        if raw["entity"] == FORM_ENTITY:
             forms.add(raw["entity_id"])
-        elif entity == "area" and raw["field"] == "form_hash":
-            if not isinstance(value, str):
-                raise bad("form_hash is not text")
-            area_forms.append((number, value))
+        elif raw["entity"] == "area" and raw["field"] == "form_hash":
+            form_hash = json.loads(raw["value"])
+            if form_hash is not None:
+                area_forms.append((number, form_hash))
         ops.append(OpRecord.from_dict(raw))
     for number, form_hash in area_forms:
         if form_hash not in forms:
             raise BadBundle(f"{name}: {OPS} line {number}: an area uses form "
                             f"{form_hash[:12]}, which is not in the bundle")
     return ops
-
-
-def _check_form(form_hash: str, content: Any, bad: Any) -> None:
-    try:
-        form = Form.model_validate(content)
-    except Exception as err:  # pydantic's ValidationError and friends
-        first = _one_line(err).split(" For further")[0]
-        raise bad(f"form {form_hash[:12]} is not a valid checklist ({first[:200]})") from None
-    if form.content_hash != form_hash:
-        raise bad(f"form {form_hash[:12]}: its content does not match its hash")
 
 
 def _check_not_elsewhere(conn: Any, name: str, checked: _Checked) -> None:

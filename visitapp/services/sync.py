@@ -12,21 +12,36 @@ import json
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from sync.client import NotEnrolled, SyncClient, SyncError, SyncReport, Unreachable, clock_warning
+from sync.client import (
+    BlobSource,
+    NotEnrolled,
+    SyncClient,
+    SyncError,
+    SyncReport,
+    Unreachable,
+    clock_warning,
+)
+from sync.office_api import HttpOffice
 from visitapp.errors import BadValue, NotFound
 from visitapp.services.visits import guard_text
-from visitapp.store import oplog, sync_state
+from visitapp.store import oplog, outbox, sync_state
 from visitapp.store.db import Database
 
 TOKEN_SUFFIX = ".sync-token"
 
 HttpFactory = Callable[[str, str], httpx.Client]  # (server url, token) -> client
+
+
+def sync_engine(db: Database, blobs: BlobSource, http: httpx.Client,
+                **options: Any) -> SyncClient:
+    """The sync engine for a tablet database, talking to the office over `http`."""
+    return SyncClient(outbox.TabletOutbox(db), blobs, HttpOffice(http), **options)
 
 
 def token_path(db_path: Path) -> Path:
@@ -47,17 +62,28 @@ class SyncStatus:
     last_sync_at: str | None
     last_error: str | None
     clock_warning: str | None
+    set_aside: list[tuple[str, str, int]] = field(default_factory=list)  # (source, why, n)
+
+    @property
+    def set_aside_line(self) -> str | None:
+        """Received changes this tablet set aside (quarantined), in one line."""
+        total = sum(n for _, _, n in self.set_aside)
+        if not total:
+            return None
+        reasons = "; ".join(f"{n} × {why}" for _, why, n in self.set_aside[:3])
+        return f"{total} received change(s) set aside, not applied: {reasons}"
 
     def lines(self) -> list[str]:
         """The status in words, for the sync panel and the CLI."""
         if not self.enrolled:
-            return ["not enrolled with the programme office: `visitapp enrol --server URL "
-                    "--token TOKEN`"]
+            return ["not enrolled with the programme office: `visitapp enrol --server URL`"]
         out = [f"programme office: {self.server_url}",
                f"changes waiting to be sent: {self.pending}",
                f"last sync: {self.last_sync_at or 'never'}"]
         if self.rejected:
             out.append(f"refused by the programme office: {len(self.rejected)}")
+        if self.set_aside_line:
+            out.append(self.set_aside_line)
         if self.last_error:
             out.append(f"last problem: {self.last_error}")
         if self.clock_warning:
@@ -101,7 +127,7 @@ class SyncService:
             token = ""
         if not url or not token:
             raise NotEnrolled("this tablet is not enrolled with the programme office: "
-                              "`visitapp enrol --server URL --token TOKEN`")
+                              "`visitapp enrol --server URL`")
         return url, token
 
     # --- syncing --------------------------------------------------------------------------
@@ -117,8 +143,8 @@ class SyncService:
                                               clock_skew_ms=None)
                 raise
             with self.http_factory(url, token) as http:
-                client = SyncClient(self.db, self.blobs, http, progress=progress,
-                                    **self.client_options)
+                client = sync_engine(self.db, self.blobs, http, progress=progress,
+                                     **self.client_options)
                 return client.sync()
 
     def status(self) -> SyncStatus:
@@ -128,11 +154,12 @@ class SyncService:
                 "SELECT COUNT(*) FROM ops WHERE pushed = 0 "
                 "AND op_id NOT IN (SELECT op_id FROM sync_rejections)").fetchone()[0]
             rejected = sync_state.rejections(conn)
+            set_aside = outbox.quarantined(conn)
         return SyncStatus(
             enrolled=bool(state.server_url) and self.token_file.is_file(),
             server_url=state.server_url, pending=int(pending), rejected=rejected,
             last_sync_at=state.last_sync_at, last_error=state.last_error,
-            clock_warning=clock_warning(state.clock_skew_ms))
+            clock_warning=clock_warning(state.clock_skew_ms), set_aside=set_aside)
 
     def retry_rejected(self) -> int:
         """Offer refused changes again at the next sync (say, after fixing the clock)."""

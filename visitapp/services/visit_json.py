@@ -38,7 +38,7 @@ def visit_to_json(state: VisitState, conflicts: Sequence[dict[str, Any]] = ()) -
             {
                 "key": a.key, "kind": a.kind, "label": a.label, "form_id": a.form.id,
                 "form_version": a.form.version, "form_hash": a.form.content_hash,
-                "position": a.position,
+                "position": a.position, "done": a.done,
                 "progress": _progress(a.progress()),
                 "rag": {"worst": (r := a.rag()).worst, "counts": r.counts},
             }

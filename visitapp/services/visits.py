@@ -194,6 +194,14 @@ class VisitService:
             oplog.record(self.db, conn, visit_id=visit_id, entity="area", entity_id=key,
                          field="label", value=label, author=author)
 
+    def set_area_done(self, visit_id: str, key: str, done: bool = True,
+                      author: str | None = None) -> None:
+        """Mark an area as walked and done (or, with done=False, not done): an op."""
+        with self.db.write() as conn:
+            self.require_area(conn, visit_id, key)
+            oplog.record(self.db, conn, visit_id=visit_id, entity="area", entity_id=key,
+                         field="done", value=bool(done), author=author)
+
     def remove_area(self, visit_id: str, key: str, author: str | None = None) -> None:
         with self.db.write() as conn:
             self.require_area(conn, visit_id, key)
@@ -296,6 +304,17 @@ class VisitService:
             oplog.record(self.db, conn, visit_id=visit_id, entity="finding",
                          entity_id=finding_id, field="deleted", value=True, author=author)
 
+    def restore_finding(self, visit_id: str, finding_id: str,
+                        author: str | None = None) -> None:
+        """Undo a deletion: a new op (`deleted` false), so the finding returns on every
+        tablet as it was."""
+        with self.db.write() as conn:
+            if conn.execute("SELECT 1 FROM findings WHERE visit_id = ? AND id = ? AND "
+                            "deleted = 1", (visit_id, finding_id)).fetchone() is None:
+                raise NotFound(f"no deleted finding {finding_id!r} in visit {visit_id}")
+            oplog.record(self.db, conn, visit_id=visit_id, entity="finding",
+                         entity_id=finding_id, field="deleted", value=False, author=author)
+
     def _finding_fields(self, *, kind: str, text: str, pathway: str | None,
                         horizon: str | None, owner: str | None,
                         confirmed: bool) -> dict[str, Any]:
@@ -323,7 +342,7 @@ class VisitService:
             if row is None or row[1] is None:
                 raise NotFound(f"no visit {visit_id!r} on this tablet")
             areas = conn.execute(
-                "SELECT key, kind, label, form_hash, position FROM areas "
+                "SELECT key, kind, label, form_hash, position, done FROM areas "
                 "WHERE visit_id = ? AND COALESCE(deleted, 0) = 0 AND form_hash IS NOT NULL "
                 "ORDER BY position, key", (visit_id,)).fetchall()
             answers = conn.execute(
@@ -353,9 +372,10 @@ class VisitService:
             data_reviewed=json.loads(row[10] or "[]"), created_at=row[11],
         )
         by_key: dict[str, AreaState] = {}
-        for key, kind, label, form_hash, position in areas:
+        for key, kind, label, form_hash, position, done in areas:
             area = AreaState(key=key, kind=kind, label=label,
-                             form=self.catalogue.by_hash(form_hash), position=position or 0)
+                             form=self.catalogue.by_hash(form_hash), position=position or 0,
+                             done=bool(done))
             by_key[key] = area
             state.areas.append(area)
         for a_key, item_id, value, note, confirmed, by, at in answers:

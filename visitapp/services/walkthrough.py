@@ -3,7 +3,8 @@ tablet's own preferences (who is using it for each visit).
 
 "I am" is a fact about this tablet, not about the visit: two team members' tablets hold
 the same visit with different users. So it is kept in a small file beside the database,
-never synced, rather than as an op.
+never synced, rather than as an op. So is where the user was in each area (to continue
+there): two people walking one visit are at different items.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import tempfile
 import threading
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from visitapp.services.app import Services
 from visitapp.services.demo import create_demo_visit
@@ -34,15 +36,18 @@ class TabletPrefs:
         db_path = Path(db_path)
         self.path = db_path.parent / f"{db_path.stem}-ui.json"
         self._lock = threading.Lock()
-        self._data: dict[str, dict[str, str]] = self._read()
+        self._data: dict[str, dict[str, Any]] = self._read()
 
-    def _read(self) -> dict[str, dict[str, str]]:
+    def _read(self) -> dict[str, dict[str, Any]]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return {"i_am": {}}
-        if not isinstance(data, dict) or not isinstance(data.get("i_am"), dict):
-            return {"i_am": {}}
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        for part in ("i_am", "positions"):
+            if not isinstance(data.get(part), dict):
+                data[part] = {}
         return data
 
     def i_am(self, visit_id: str) -> str | None:
@@ -55,6 +60,31 @@ class TabletPrefs:
             else:
                 self._data["i_am"].pop(visit_id, None)
             self._write()
+
+    # --- where the user was ---------------------------------------------------------
+
+    def set_position(self, visit_id: str, area_key: str, item_id: str) -> None:
+        """The item last touched in an area (and so in the visit) on this tablet."""
+        with self._lock:
+            place = self._data["positions"].setdefault(visit_id, {})
+            areas = place.setdefault("areas", {})
+            if place.get("last") == [area_key, item_id] and areas.get(area_key) == item_id:
+                return  # the same item again: nothing to write
+            place["last"] = [area_key, item_id]
+            areas[area_key] = item_id
+            self._write()
+
+    def last_position(self, visit_id: str) -> tuple[str, str] | None:
+        """(area key, item id) last touched in the visit on this tablet, if any."""
+        last = self._data["positions"].get(visit_id, {}).get("last")
+        if isinstance(last, list) and len(last) == 2 and all(isinstance(x, str) for x in last):
+            return last[0], last[1]
+        return None
+
+    def area_position(self, visit_id: str, area_key: str) -> str | None:
+        """The item last touched in this area on this tablet, if any."""
+        item = self._data["positions"].get(visit_id, {}).get("areas", {}).get(area_key)
+        return item if isinstance(item, str) else None
 
     def _write(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

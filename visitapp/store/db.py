@@ -77,6 +77,8 @@ def is_plain_sqlite(path: Path) -> bool:
 def create_private(path: Path) -> None:
     """Create an empty file (SQLite's new database) readable by its owner only; SQLite
     gives the -wal and -shm files the same mode. An existing file is narrowed to 0600."""
+    if str(path) == ":memory:":
+        return
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
     os.close(fd)
     for suffix in ("", "-wal", "-shm"):

@@ -206,6 +206,34 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE attachments_new RENAME TO attachments
         """,
     ),
+    Migration(
+        "0005_sync_quarantine",
+        # Ops received that this tablet will not apply, kept with why (store/outbox.py),
+        # and the device ids this tablet gave up after it was found restored or copied.
+        """
+        CREATE TABLE sync_quarantine (
+            digest TEXT PRIMARY KEY,
+            op_id TEXT,
+            source TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            op TEXT NOT NULL,
+            quarantined_at TEXT NOT NULL
+        );
+        CREATE TABLE device_history (
+            device_id TEXT PRIMARY KEY,
+            replaced_by TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            replaced_at TEXT NOT NULL
+        )
+        """,
+    ),
+    Migration(
+        # An area marked as walked and done (issue 12). NULL reads as not done.
+        "0007_area_done",
+        """
+        ALTER TABLE areas ADD COLUMN done INTEGER
+        """,
+    ),
 )
 
 

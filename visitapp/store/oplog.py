@@ -96,7 +96,7 @@ ENTITIES: dict[str, EntitySpec] = {
     "area": EntitySpec(
         "areas", ("visit_id", "key"),
         {"kind": "scalar", "label": "scalar", "form_hash": "scalar", "position": "scalar",
-         "deleted": "bool"},
+         "deleted": "bool", "done": "bool"},
     ),
     "answer": EntitySpec(
         "answers", ("visit_id", "area_key", "item_id"),
@@ -224,12 +224,13 @@ def record(
     confirmed: bool = False,
 ) -> OpRecord:
     """Make a local op, append it and apply it; call inside `db.write()`."""
-    seq, stored_hlc = conn.execute("SELECT next_seq, hlc FROM device").fetchone()
+    # The device id is read with the seq: it changes when a restored tablet renews it.
+    device_id, seq, stored_hlc = conn.execute("SELECT id, next_seq, hlc FROM device").fetchone()
     db.clock.receive(stored_hlc)  # another process on this database may have ticked
     ts = db.clock.tick()
     current = conn.execute(_GET_CLOCK, (visit_id, entity, entity_id, field)).fetchone()
     op = OpRecord(
-        op_id=new_id(), visit_id=visit_id, device_id=db.device_id, seq=seq, hlc=ts,
+        op_id=new_id(), visit_id=visit_id, device_id=device_id, seq=seq, hlc=ts,
         entity=entity, entity_id=entity_id, field=field, value=encode(value),
         prev_op_id=current[0] if current else None, author=author, confirmed=confirmed,
     )

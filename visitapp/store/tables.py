@@ -103,6 +103,7 @@ class Area(SQLModel, table=True):
     form_hash: str | None = None
     position: int | None = None
     deleted: int | None = None
+    done: int | None = None  # migration 0007: marked as walked and done
 
 
 class Answer(SQLModel, table=True):

@@ -2,15 +2,16 @@
 
 `launch()` opens the services once and hands them to every session; each browser tab (or
 the desktop window) gets its own `App`, which owns navigation. Screens live in
-`visitapp.ui.screens`, one module each; they call the services and never touch SQL.
+`visitapp.ui.screens`, one module each, picked by `visitapp.ui.routes`; they call the services and never touch SQL.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import re
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -20,39 +21,16 @@ from typing import Any
 
 import flet as ft
 
-from visitapp.domain.timefmt import london_clock
+from visitapp.domain.timefmt import london_clock, london_today
 from visitapp.errors import PatientDataWarning, StoreError, UserError
 from visitapp.services.app import Services
 from visitapp.services.sync import BackgroundSync, SyncStatus
 from visitapp.services.walkthrough import TabletPrefs, ensure_demo_visit
+from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
+from visitapp.ui.routes import build_screen, stack_for
+from visitapp.ui.web_index import write_web_assets
 from visitapp.ui.widgets import SMALL, app_theme, sem
-
-ROUTES = [
-    ("visits", re.compile(r"^/$")),
-    ("new", re.compile(r"^/new$")),
-    ("overview", re.compile(r"^/visit/(?P<vid>[^/]+)$")),
-    ("area", re.compile(r"^/visit/(?P<vid>[^/]+)/area/(?P<key>[^/]+)$")),
-    ("findings", re.compile(r"^/visit/(?P<vid>[^/]+)/findings$")),
-    ("photos", re.compile(r"^/visit/(?P<vid>[^/]+)/photos$")),
-    ("feedback", re.compile(r"^/visit/(?P<vid>[^/]+)/feedback$")),
-    ("data", re.compile(r"^/visit/(?P<vid>[^/]+)/data$")),
-    ("later", re.compile(r"^/visit/(?P<vid>[^/]+)/later/(?P<what>[a-z_]+)$")),
-]
-
-
-def stack_for(route: str) -> list[str]:
-    """The routes under `route` in the view stack: / , then the visit, then the screen."""
-    route = route.split("?")[0].rstrip("/") or "/"
-    if route == "/":
-        return ["/"]
-    if route == "/new":
-        return ["/", "/new"]
-    m = re.match(r"^/visit/([^/]+)(/.*)?$", route)
-    if not m or not any(rx.match(route) for _, rx in ROUTES):
-        return ["/"]
-    overview = f"/visit/{m[1]}"
-    return ["/", overview] if route == overview else ["/", overview, route]
 
 
 class SyncHub:
@@ -106,11 +84,11 @@ class StatusBar(ft.Row):
     """Online or offline, the last save, and sync: changes waiting, last sync, problems."""
 
     def __init__(self, app: App) -> None:
-        self.online = ft.Text("", size=SMALL, color=vm.WHITE, weight=ft.FontWeight.W_600)
-        self.online_icon = ft.Icon(ft.Icons.WIFI, color=vm.WHITE, size=18)
-        self.saved = ft.Text("", size=SMALL, color=vm.WHITE)
-        self.pending = ft.Text("", size=SMALL, color=vm.WHITE)
-        self.sync_icon = ft.Icon(ft.Icons.CLOUD_OFF, color=vm.WHITE, size=18)
+        self.online = ft.Text("", size=SMALL, color=theme.WHITE, weight=ft.FontWeight.W_600)
+        self.online_icon = ft.Icon(ft.Icons.WIFI, color=theme.WHITE, size=18)
+        self.saved = ft.Text("", size=SMALL, color=theme.WHITE)
+        self.pending = ft.Text("", size=SMALL, color=theme.WHITE)
+        self.sync_icon = ft.Icon(ft.Icons.CLOUD_OFF, color=theme.WHITE, size=18)
         self.pending_box = sem("status-pending", ft.Row([self.sync_icon, self.pending],
                                                         spacing=4, tight=True))
         super().__init__(spacing=14, controls=[
@@ -128,7 +106,7 @@ class StatusBar(ft.Row):
         status = app.sync_status
         self.pending.value = vm.sync_status_short(status)
         self.pending_box.label = vm.sync_status_label(status)
-        self.sync_icon.icon = (ft.Icons.CLOUD_OFF if not status.enrolled else
+        self.sync_icon.icon = (ft.Icons.TABLET_ANDROID if not status.enrolled else
                                ft.Icons.SYNC_PROBLEM if status.last_error or status.clock_warning
                                else ft.Icons.CLOUD_DONE if not status.pending
                                else ft.Icons.CLOUD_UPLOAD)
@@ -147,8 +125,12 @@ class App:
     SYNC_AFTER_SAVE_S = 2.0  # a burst of taps asks for one sync, a moment after the last
 
     def __init__(self, page: ft.Page, services: Services, prefs: TabletPrefs,
-                 sync: SyncHub | None = None) -> None:
+                 sync: SyncHub | None = None,
+                 today: Callable[[], date] | None = None) -> None:
         self.page = page
+        # The date a new visit starts on: given by `launch` (the tablet's clock in London);
+        # tests pass a fixed one.
+        self.today: Callable[[], date] = today or london_today
         self.services = services
         self.prefs = prefs
         self.sync = sync
@@ -170,7 +152,7 @@ class App:
         page.title = "Peer visit"
         page.theme_mode = ft.ThemeMode.LIGHT
         page.theme = app_theme()
-        page.bgcolor = vm.NHS_GREY_BG
+        page.bgcolor = theme.NHS_GREY_BG
         page.on_route_change = self._route_changed
         page.on_view_pop = self._view_popped
         # A closed tab or a dropped connection: save whatever was still being typed.
@@ -288,12 +270,31 @@ class App:
     def toast(self, message: str) -> None:
         self.page.show_dialog(ft.SnackBar(ft.Text(message, size=16), duration=4000))
 
+    UNDO_FOR_MS = 6000  # long enough to read the message and reach the button
+
+    def offer_undo(self, message: str, undo: Callable[[], None]) -> None:
+        """A snackbar with "Undo" for a few seconds; undoing is a new write (an op)."""
+        done = False
+
+        def once(e: Any) -> None:
+            # the action and the snackbar may both report the tap: undo it once
+            nonlocal done
+            if not done:
+                done = True
+                undo()
+
+        self.page.show_dialog(ft.SnackBar(
+            ft.Text(message, size=16), duration=self.UNDO_FOR_MS, persist=False,
+            on_action=once, action=ft.SnackBarAction(
+                label="Undo", text_color=theme.NHS_WARM_YELLOW, on_click=once)))
+
     def problem(self, err: Exception) -> None:
         """A user's mistake or a refused value, in words, without losing the screen."""
         if isinstance(err, PatientDataWarning | UserError):
-            self.toast(str(err))
+            self.toast(vm.user_words(err))
         elif isinstance(err, StoreError):
-            self.toast(f"Not saved: {err}. Try again; if it keeps happening, restart the app.")
+            self.toast(f"Not saved: {vm.user_words(err)}. Try again; if it keeps happening, "
+                       "restart the app.")
         else:
             self.toast(f"Something went wrong: {err}")
 
@@ -311,10 +312,17 @@ class App:
             ft.context.mark_update_called()
 
     async def _view_popped(self, e: ft.ViewPopEvent) -> None:
-        stack = stack_for(self.current)
-        target = stack[-2] if len(stack) > 1 else "/"
+        target = self._parent()
         self.show(target)
         await self.page.push_route(target)
+
+    def _parent(self) -> str:
+        stack = stack_for(self.current)
+        return stack[-2] if len(stack) > 1 else "/"
+
+    def back(self) -> None:
+        """The app bar's back arrow: up one level (from an area to its visit, and so on)."""
+        self.go(self._parent())
 
     def leave_current(self) -> None:
         top = self.screens.get(self.current)
@@ -323,8 +331,6 @@ class App:
 
     def show(self, route: str) -> None:
         """Put the view stack for `route` on the page, reusing screens still in it."""
-        from visitapp.ui.screens import build_screen
-
         self.activity()
         self.leave_current()
         stack = stack_for(route)
@@ -422,7 +428,14 @@ def launch(db_path: Path, web: bool, port: int, demo_date: date,
             sys.stderr.write(f"visitapp: open http://{host}:{port}/ in a browser "
                              "(Ctrl+C stops the app)\n")
             sys.stderr.flush()
-            ft.run(main, host=host, port=port, no_cdn=True, view=ft.AppView.WEB_BROWSER)
+            # Our index.html (zoomable, a drawn first frame) is served from a folder of
+            # its own, made fresh from the installed flet-web at each start.
+            web_assets = write_web_assets(Path(tempfile.mkdtemp(prefix="visitapp-web-")))
+            try:
+                ft.run(main, host=host, port=port, no_cdn=True, view=ft.AppView.WEB_BROWSER,
+                       assets_dir=str(web_assets))
+            finally:
+                shutil.rmtree(web_assets, ignore_errors=True)
         else:
             ft.run(main, view=ft.AppView.FLET_APP)
     finally:

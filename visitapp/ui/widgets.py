@@ -13,11 +13,9 @@ from typing import Any
 
 import flet as ft
 
+from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
-
-TOUCH = 48  # minimum touch target, px
-BODY = 16
-SMALL = 14
+from visitapp.ui.theme import BODY, SMALL, TOUCH  # noqa: F401 - re-exported to the screens
 
 
 def app_theme() -> ft.Theme:
@@ -26,19 +24,19 @@ def app_theme() -> ft.Theme:
     words = ft.TextStyle(size=BODY, weight=ft.FontWeight.W_600)
     padding = ft.Padding.symmetric(horizontal=18, vertical=12)
     return ft.Theme(
-        color_scheme_seed=vm.NHS_BLUE,
+        color_scheme_seed=theme.NHS_BLUE,
         filled_button_theme=ft.FilledButtonTheme(style=ft.ButtonStyle(
-            color={ft.ControlState.DISABLED: vm.NHS_MID_GREY, ft.ControlState.DEFAULT: vm.WHITE},
-            bgcolor={ft.ControlState.DISABLED: vm.NHS_PALE_GREY,
-                     ft.ControlState.DEFAULT: vm.NHS_BLUE},
+            color={ft.ControlState.DISABLED: theme.NHS_SECONDARY_TEXT, ft.ControlState.DEFAULT: theme.WHITE},
+            bgcolor={ft.ControlState.DISABLED: theme.NHS_PALE_GREY,
+                     ft.ControlState.DEFAULT: theme.NHS_BLUE},
             shape=shape, text_style=words, padding=padding)),
         outlined_button_theme=ft.OutlinedButtonTheme(style=ft.ButtonStyle(
-            color={ft.ControlState.DISABLED: vm.NHS_MID_GREY, ft.ControlState.DEFAULT: vm.NHS_BLUE},
-            bgcolor=vm.WHITE, shape=shape, text_style=words, padding=padding,
-            side={ft.ControlState.DISABLED: ft.BorderSide(1, vm.NHS_PALE_GREY),
-                  ft.ControlState.DEFAULT: ft.BorderSide(1.5, vm.NHS_BLUE)})),
+            color={ft.ControlState.DISABLED: theme.NHS_SECONDARY_TEXT, ft.ControlState.DEFAULT: theme.NHS_BLUE},
+            bgcolor=theme.WHITE, shape=shape, text_style=words, padding=padding,
+            side={ft.ControlState.DISABLED: ft.BorderSide(1, theme.NHS_PALE_GREY),
+                  ft.ControlState.DEFAULT: ft.BorderSide(1.5, theme.NHS_BLUE)})),
         text_button_theme=ft.TextButtonTheme(style=ft.ButtonStyle(
-            color=vm.NHS_BLUE, padding=ft.Padding.symmetric(horizontal=10),
+            color=theme.NHS_BLUE, padding=ft.Padding.symmetric(horizontal=10),
             text_style=ft.TextStyle(size=SMALL, weight=ft.FontWeight.W_600))),
     )
 
@@ -54,11 +52,11 @@ def wide(control: ft.Control) -> ft.Row:
 
 
 def heading(text: str, size: int = 22, ident: str | None = None) -> ft.Control:
-    t = ft.Text(text, size=size, weight=ft.FontWeight.BOLD, color=vm.NHS_DARK_BLUE)
+    t = ft.Text(text, size=size, weight=ft.FontWeight.BOLD, color=theme.NHS_DARK_BLUE)
     return sem(ident, t) if ident else t
 
 
-def body(text: str, size: int = BODY, color: str = vm.NHS_TEXT, **kw: Any) -> ft.Text:
+def body(text: str, size: int = BODY, color: str = theme.NHS_TEXT, **kw: Any) -> ft.Text:
     return ft.Text(text, size=size, color=color, **kw)
 
 
@@ -70,9 +68,9 @@ def button(ident: str, text: str, on_click: Callable[..., Any] | None = None, *,
     # button costs serialisation time on every screen that shows many of them.
     style = None
     if danger:
-        style = ft.ButtonStyle(color=vm.WHITE if primary else vm.NHS_RED,
-                               bgcolor=vm.NHS_RED if primary else vm.WHITE,
-                               side=None if primary else ft.BorderSide(1.5, vm.NHS_RED))
+        style = ft.ButtonStyle(color=theme.WHITE if primary else theme.NHS_RED,
+                               bgcolor=theme.NHS_RED if primary else theme.WHITE,
+                               side=None if primary else ft.BorderSide(1.5, theme.NHS_RED))
     cls = ft.FilledButton if primary else ft.OutlinedButton
     ctl: ft.Control = cls(content=text, icon=icon, on_click=on_click, style=style,
                           height=TOUCH, tooltip=tooltip)
@@ -83,35 +81,39 @@ class ChoiceGroup(ft.Semantics):
     """Large tappable choices with the word on each (RAG, yes/no, options).
 
     A chosen choice is filled with its colour and shows a tick icon, so colour is never the
-    only signal; its semantics node reports `selected` (aria-current in the browser).
+    only signal; its semantics node reports `checked` (aria-checked in the browser).
     """
 
     def __init__(self, ident: str, choices: Sequence[vm.Choice], value: Any,
                  on_pick: Callable[[str], None], *, multi: bool = False, label: str = "",
-                 wide: bool = False) -> None:
+                 wide: bool = False, tile_width: int | None = None,
+                 spacing: int = 12) -> None:
         self.ident_prefix = ident
         self.choices = list(choices)
         self.multi = multi
         self.on_pick = on_pick
         self._tiles: dict[str, ft.Semantics] = {}
-        row = ft.Row(wrap=True, spacing=12, run_spacing=10,
-                     controls=[self._tile(c, wide) for c in self.choices])
+        width = tile_width or (150 if wide else None)
+        row = ft.Row(wrap=True, spacing=spacing, run_spacing=8, tight=True,
+                     controls=[self._tile(c, width) for c in self.choices])
         super().__init__(identifier=ident, label=label or None, container=True, content=row)
         self.show(value)
 
-    def _tile(self, choice: vm.Choice, wide: bool) -> ft.Semantics:
+    def _tile(self, choice: vm.Choice, width: int | None) -> ft.Semantics:
         icon = ft.Icon(ft.Icons.CHECK_CIRCLE, size=20, visible=False)
         # a choice with its own colour (RAG) shows it as a dot even when not chosen
         text = ft.Text(choice.label, size=BODY, weight=ft.FontWeight.W_600)
         box = ft.Container(
             content=ft.Row([icon, text], spacing=6, tight=True,
                            alignment=ft.MainAxisAlignment.CENTER),
-            padding=ft.Padding.symmetric(horizontal=18, vertical=13),
-            border_radius=6, width=None if not wide else 150,
+            padding=ft.Padding.symmetric(horizontal=14, vertical=13),
+            border_radius=6, width=width,
             on_click=lambda e, v=choice.value: self.on_pick(v),
         )
+        # `checked` makes the browser say "checked" / "not checked" (a role=checkbox with
+        # aria-checked), where `selected` only gave aria-current.
         tile = ft.Semantics(identifier=f"{self.ident_prefix}-{choice.value}",
-                            label=choice.label, button=True, selected=False,
+                            label=choice.label, checked=False,
                             exclude_semantics=True, content=box)
         tile.data = (choice, box, icon, text)
         self._tiles[choice.value] = tile
@@ -122,11 +124,11 @@ class ChoiceGroup(ft.Semantics):
         for v, tile in self._tiles.items():
             choice, box, icon, text = tile.data
             on = v in chosen
-            tile.selected = on
-            box.bgcolor = choice.colour if on else vm.WHITE
-            box.border = ft.Border.all(2, choice.colour if on else vm.NHS_MID_GREY)
-            text.color = choice.on_colour if on else vm.NHS_TEXT
-            coloured = choice.colour != vm.NHS_BLUE
+            tile.checked = on
+            box.bgcolor = choice.colour if on else theme.WHITE
+            box.border = ft.Border.all(2, choice.colour if on else theme.NHS_MID_GREY)
+            text.color = choice.on_colour if on else theme.NHS_TEXT
+            coloured = choice.colour != theme.NHS_BLUE
             icon.icon = ft.Icons.CHECK_CIRCLE if on else ft.Icons.CIRCLE
             icon.color = choice.on_colour if on else choice.colour
             icon.visible = on or coloured
@@ -145,8 +147,10 @@ class SavingField:
                  multiline: bool = False, hint: str | None = None, suffix: str | None = None,
                  keyboard: ft.KeyboardType = ft.KeyboardType.TEXT, width: int | None = None,
                  on_error: Callable[[Exception], None] | None = None,
-                 expand: bool | None = None) -> None:
+                 expand: bool | None = None, on_focus: Callable[[], None] | None = None,
+                 on_edit: Callable[[str], None] | None = None) -> None:
         self._save = save
+        self._on_edit = on_edit
         self._saved = value
         self._task: asyncio.Task[None] | None = None
         self.on_error = on_error
@@ -155,7 +159,7 @@ class SavingField:
             max_lines=4 if multiline else 1, shift_enter=multiline, hint_text=hint,
             suffix=suffix, keyboard_type=keyboard, width=width, text_size=BODY,
             on_change=self._changed, on_blur=self._commit_event, on_submit=self._commit_event,
-            expand=expand,
+            expand=expand, on_focus=(lambda e: on_focus()) if on_focus else None,
         )
         self.after_commit: Callable[[], None] | None = None
         self.control = sem(ident, self.field, expand=expand)
@@ -172,6 +176,8 @@ class SavingField:
         self._saved = text
 
     def _changed(self, e: ft.ControlEvent) -> None:
+        if self._on_edit is not None:
+            self._on_edit(self.value)
         if self._task is not None:
             self._task.cancel()
         self._task = asyncio.get_running_loop().create_task(self._later())
@@ -215,14 +221,14 @@ class PrivacyWarning(ft.Container):
     """The inline warning shown when text looks like patient data."""
 
     def __init__(self, ident: str, on_confirm: Callable[[], None]) -> None:
-        self.message = ft.Text("", size=SMALL, color=vm.NHS_TEXT)
+        self.message = ft.Text("", size=SMALL, color=theme.NHS_TEXT)
         super().__init__(
             visible=False, bgcolor="#FFF4D6", padding=12, border_radius=6,
-            border=ft.Border.all(2, vm.NHS_WARM_YELLOW),
+            border=ft.Border.all(2, theme.NHS_WARM_YELLOW),
             content=ft.Column(spacing=8, controls=[
-                ft.Row([ft.Icon(ft.Icons.WARNING_AMBER, color=vm.NHS_TEXT),
+                ft.Row([ft.Icon(ft.Icons.WARNING_AMBER, color=theme.NHS_TEXT),
                         ft.Text("Possible patient data", weight=ft.FontWeight.BOLD,
-                                size=BODY, color=vm.NHS_TEXT)]),
+                                size=BODY, color=theme.NHS_TEXT)]),
                 sem(f"{ident}-message", self.message),
                 button(f"{ident}-confirm", "It is not patient data: save it",
                        lambda e: on_confirm(), icon=ft.Icons.CHECK),
@@ -234,3 +240,42 @@ class PrivacyWarning(ft.Container):
 
     def hide(self) -> None:
         self.visible = False
+
+
+def rag_badge(worst: str | None, ident: str | None = None) -> ft.Control:
+    choice = vm.RAG_BY_VALUE.get(worst or "")
+    if choice is None:
+        box = ft.Container(ft.Text("Not rated yet", size=SMALL, color=theme.NHS_TEXT),
+                           padding=ft.Padding.symmetric(horizontal=10, vertical=4),
+                           border=ft.Border.all(1, theme.NHS_MID_GREY), border_radius=12)
+    else:
+        box = ft.Container(ft.Text(f"Worst rating: {choice.label}", size=SMALL,
+                                   color=choice.on_colour, weight=ft.FontWeight.BOLD),
+                           bgcolor=choice.colour, border_radius=12,
+                           padding=ft.Padding.symmetric(horizontal=10, vertical=4))
+    return sem(ident, box) if ident else box
+
+
+class ToggleTile(ft.Semantics):
+    """A 48 px switch in words (like "Only unanswered"), announced as checked or not."""
+
+    def __init__(self, ident: str, label: str, on_toggle: Callable[[bool], None],
+                 value: bool = False) -> None:
+        self.on_toggle = on_toggle
+        self.icon = ft.Icon(ft.Icons.CHECK_BOX_OUTLINE_BLANK, size=22, color=theme.NHS_BLUE)
+        self.box = ft.Container(
+            content=ft.Row([self.icon, ft.Text(label, size=BODY, weight=ft.FontWeight.W_600,
+                                               color=theme.NHS_BLUE)], spacing=6, tight=True),
+            height=TOUCH, padding=ft.Padding.symmetric(horizontal=10), border_radius=6,
+            on_click=lambda e: self.flip())
+        super().__init__(identifier=ident, label=label, checked=value, exclude_semantics=True,
+                         container=True, content=self.box)
+        self.show(value)
+
+    def flip(self) -> None:
+        self.show(not self.checked)
+        self.on_toggle(bool(self.checked))
+
+    def show(self, value: bool) -> None:
+        self.checked = value
+        self.icon.icon = ft.Icons.CHECK_BOX if value else ft.Icons.CHECK_BOX_OUTLINE_BLANK

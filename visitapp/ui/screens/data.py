@@ -14,15 +14,16 @@ import flet_charts as fch
 
 from visitapp.domain import indicators as ind
 from visitapp.errors import NotFound, UserError
+from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
-from visitapp.ui.screens.common import appbar, card, view
+from visitapp.ui.layout import appbar, card, view
 from visitapp.ui.widgets import BODY, SMALL, ChoiceGroup, SavingField, button, heading, sem
 
-ADMISSIONS_COLOUR = vm.NHS_BLUE
+ADMISSIONS_COLOUR = theme.NHS_BLUE
 DISCHARGES_COLOUR = "#00A499"  # NHS aqua green
 SUPER_COLOUR = "#AE2573"  # NHS dark pink
 CHART_HEIGHT = 250
-TIP_STYLE = ft.TextStyle(color=vm.WHITE, size=13, weight=ft.FontWeight.W_600)
+TIP_STYLE = ft.TextStyle(color=theme.WHITE, size=13, weight=ft.FontWeight.W_600)
 
 
 def parse_figure(text: str) -> float | None:
@@ -43,13 +44,13 @@ def legend(*entries: tuple[str, str, bool]) -> ft.Row:
     for colour, words, dashed in entries:
         key = ft.Container(width=22, height=4 if dashed else 12, bgcolor=colour,
                            border_radius=2)
-        items.append(ft.Row([key, ft.Text(words, size=SMALL, color=vm.NHS_TEXT)], spacing=6,
+        items.append(ft.Row([key, ft.Text(words, size=SMALL, color=theme.NHS_TEXT)], spacing=6,
                             tight=True))
     return ft.Row(items, spacing=16, wrap=True)
 
 
 def axis_labels(labels: list[tuple[int, str]]) -> list[fch.ChartAxisLabel]:
-    return [fch.ChartAxisLabel(value=x, label=ft.Text(t, size=12, color=vm.NHS_TEXT))
+    return [fch.ChartAxisLabel(value=x, label=ft.Text(t, size=12, color=theme.NHS_TEXT))
             for x, t in labels]
 
 
@@ -84,13 +85,13 @@ def day_of_week_chart(profile: dict[str, dict[str, float | None]]) -> ft.Control
             top = max(top, v or 0)
             rods.append(fch.BarChartRod(to_y=v or 0, width=14, color=colour, border_radius=2,
                                         tooltip=fch.BarChartRodTooltip(
-                                            text=f"{day} {key}: {vm._num(v)}",
+                                            text=f"{day} {key}: {vm.figure_text(v)}",
                                             text_style=TIP_STYLE)))
         groups.append(fch.BarChartGroup(x=x, rods=rods, spacing=4))
     return fch.BarChart(
         groups=groups, height=CHART_HEIGHT, min_y=0, max_y=nice_top(top),
-        interactive=True, tooltip=fch.BarChartTooltip(bgcolor=vm.NHS_TEXT),
-        horizontal_grid_lines=fch.ChartGridLines(color=vm.NHS_PALE_GREY, width=1),
+        interactive=True, tooltip=fch.BarChartTooltip(bgcolor=theme.NHS_TEXT),
+        horizontal_grid_lines=fch.ChartGridLines(color=theme.NHS_PALE_GREY, width=1),
         left_axis=fch.ChartAxis(label_size=40, label_spacing=nice_step(nice_top(top))),
         bottom_axis=fch.ChartAxis(label_size=28, labels=axis_labels(
             list(enumerate(ind.WEEKDAY_NAMES)))),
@@ -104,7 +105,7 @@ def line_chart(series: list[tuple[str, list[float | None]]], categories: list[st
     data = []
     for (name, values), colour in zip(series, colours, strict=False):
         points = [fch.LineChartDataPoint(x=i, y=v, tooltip=fch.LineChartDataPointTooltip(
-                      text=f"{name}, {categories[i]}: {vm._num(v)}", text_style=TIP_STYLE))
+                      text=f"{name}, {categories[i]}: {vm.figure_text(v)}", text_style=TIP_STYLE))
                   for i, v in enumerate(values) if v is not None]
         data.append(fch.LineChartData(points=points, color=colour, stroke_width=3,
                                       point=len(points) <= 20))
@@ -113,14 +114,14 @@ def line_chart(series: list[tuple[str, list[float | None]]], categories: list[st
             points=[fch.LineChartDataPoint(x=0, y=reference, show_tooltip=False),
                     fch.LineChartDataPoint(x=len(categories) - 1, y=reference,
                                            show_tooltip=False)],
-            color=vm.NHS_RED, stroke_width=2, dash_pattern=[6, 4]))
+            color=theme.NHS_RED, stroke_width=2, dash_pattern=[6, 4]))
     step = every(len(categories))
     span = (max_y or 0) - (min_y or 0)
     return fch.LineChart(
         data_series=data, height=CHART_HEIGHT, min_y=min_y, max_y=max_y, min_x=0,
         max_x=max(1, len(categories) - 1), interactive=True,
-        tooltip=fch.LineChartTooltip(bgcolor=vm.NHS_TEXT, max_width=220),
-        horizontal_grid_lines=fch.ChartGridLines(color=vm.NHS_PALE_GREY, width=1),
+        tooltip=fch.LineChartTooltip(bgcolor=theme.NHS_TEXT, max_width=220),
+        horizontal_grid_lines=fch.ChartGridLines(color=theme.NHS_PALE_GREY, width=1),
         left_axis=fch.ChartAxis(label_size=40, label_spacing=nice_step(span), show_min=False),
         bottom_axis=fch.ChartAxis(label_size=28, label_spacing=step, labels=axis_labels(
             [(i, c) for i, c in enumerate(categories) if i % step == 0])),
@@ -157,7 +158,7 @@ class DataScreen:
                                 hint=spec.definition, on_error=lambda err, i=spec.id:
                                 self._manual_error(i, err))
             self.manual_fields[spec.id] = field
-            error = ft.Text("", size=SMALL, color=vm.NHS_RED)
+            error = ft.Text("", size=SMALL, color=theme.NHS_RED)
             error_box = sem(f"manual-{spec.id}-error", error, visible=False)
             error.data = error_box
             self.manual_errors[spec.id] = error
@@ -177,7 +178,7 @@ class DataScreen:
                 ft.Text("One row a day: date, attendances, within_4h, emergency_admissions, "
                         "discharges and the other columns of the data contract. Bad lines "
                         "are skipped and listed; nothing about patients is in it.",
-                        size=SMALL, color=vm.NHS_MID_GREY),
+                        size=SMALL, color=theme.NHS_SECONDARY_TEXT),
                 self.import_btn, self.import_box,
                 sem("data-period", self.period)])),
             heading("Indicators", 20), self.indicators,
@@ -192,7 +193,7 @@ class DataScreen:
             card(ft.Column(spacing=10, controls=[
                 heading("Figures entered by hand", 19),
                 ft.Text("Figures that are not in the daily extract. Leave a field empty to "
-                        "clear it.", size=SMALL, color=vm.NHS_MID_GREY),
+                        "clear it.", size=SMALL, color=theme.NHS_SECONDARY_TEXT),
                 ft.ResponsiveRow(manual_rows, spacing=12, run_spacing=8)])),
         ])
         self.view = view(self.route, appbar(app, "Data deep dive", self.state.title),
@@ -226,15 +227,15 @@ class DataScreen:
             if f.value != f._saved:  # being typed: leave it alone
                 continue
             value = manual[iid].value if iid in manual else None
-            f.set_value("" if value is None else vm._num(value))
+            f.set_value("" if value is None else vm.figure_text(value))
         self._fill_charts(metrics.charts(self.visit_id))
         self._fill_comparison()
 
     def _indicator(self, i: ind.Indicator) -> ft.Control:
         rag = vm.RAG_BY_VALUE.get(i.rag or "")
         if rag is None:
-            badge = ft.Container(ft.Text("Not rated", size=SMALL, color=vm.NHS_TEXT),
-                                 border=ft.Border.all(1, vm.NHS_MID_GREY), border_radius=12,
+            badge = ft.Container(ft.Text("Not rated", size=SMALL, color=theme.NHS_TEXT),
+                                 border=ft.Border.all(1, theme.NHS_MID_GREY), border_radius=12,
                                  padding=ft.Padding.symmetric(horizontal=10, vertical=4))
         else:
             badge = ft.Container(ft.Text(rag.label, size=SMALL, color=rag.on_colour,
@@ -245,14 +246,14 @@ class DataScreen:
         words = (f"{i.label}: {i.formatted()}. Rating: {vm.rag_word(i.rag)}. "
                  f"Standard: {standard}.")
         box = card(ft.Column(spacing=6, controls=[
-            ft.Text(i.label, size=BODY, weight=ft.FontWeight.BOLD, color=vm.NHS_DARK_BLUE),
+            ft.Text(i.label, size=BODY, weight=ft.FontWeight.BOLD, color=theme.NHS_DARK_BLUE),
             ft.Row([ft.Text(i.formatted(), size=24, weight=ft.FontWeight.BOLD,
-                            color=vm.NHS_TEXT), badge],
+                            color=theme.NHS_TEXT), badge],
                    wrap=True, spacing=12, run_spacing=4,
                    vertical_alignment=ft.CrossAxisAlignment.CENTER),
-            ft.Text(f"Standard: {standard}", size=SMALL, color=vm.NHS_TEXT),
+            ft.Text(f"Standard: {standard}", size=SMALL, color=theme.NHS_TEXT),
             ft.Text(f"{i.period} · {i.source or 'source not recorded'}", size=SMALL,
-                    color=vm.NHS_MID_GREY),
+                    color=theme.NHS_SECONDARY_TEXT),
         ]))
         return ft.Semantics(identifier=f"ind-{i.id}", label=words, container=True,
                             exclude_semantics=True, content=box,
@@ -266,7 +267,7 @@ class DataScreen:
                              vertical_alignment=ft.CrossAxisAlignment.START, controls=[
                 ft.Column([chart, key], spacing=8, col={"xs": 12, "md": 8}),
                 ft.Container(sem(f"{ident}-summary", ft.Text(summary, size=BODY)),
-                             col={"xs": 12, "md": 4}, bgcolor=vm.NHS_GREY_BG, padding=12,
+                             col={"xs": 12, "md": 4}, bgcolor=theme.NHS_GREY_BG, padding=12,
                              border_radius=6),
             ])]))
 
@@ -287,10 +288,10 @@ class DataScreen:
             low = min(min(values), 95.0)
             blocks.append(self._chart_block(
                 "chart-four-hour", "4-hour performance by week against the 95% standard",
-                line_chart([("4-hour %", values)], [vm._day_month(w) for w, _ in weekly],
+                line_chart([("4-hour %", values)], [vm.day_month(w) for w, _ in weekly],
                            reference=95, min_y=max(0, int(low // 5) * 5 - 5), max_y=100),
                 legend((ADMISSIONS_COLOUR, "Seen within 4 hours (% a week)", False),
-                       (vm.NHS_RED, "Standard 95%", True)),
+                       (theme.NHS_RED, "Standard 95%", True)),
                 vm.four_hour_summary(weekly)))
         trend = series["stranded_trend"]
         if trend:
@@ -300,7 +301,7 @@ class DataScreen:
             blocks.append(self._chart_block(
                 "chart-stranded", "Stranded and super-stranded patients",
                 line_chart([("Stranded", stranded), ("Super-stranded", super_)],
-                           [vm._day_month(d) for d, _, _ in trend], min_y=0,
+                           [vm.day_month(d) for d, _, _ in trend], min_y=0,
                            max_y=nice_top(top)),
                 legend((ADMISSIONS_COLOUR, "Stranded (7 days or more)", False),
                        (SUPER_COLOUR, "Super-stranded (21 days or more)", False)),
@@ -308,7 +309,7 @@ class DataScreen:
         if not blocks:
             blocks.append(sem("charts-empty", ft.Text(
                 "No charts yet: they come from the daily extract.", size=BODY,
-                color=vm.NHS_MID_GREY)))
+                color=theme.NHS_SECONDARY_TEXT)))
         self.charts.controls = blocks
 
     def _fill_comparison(self) -> None:
@@ -411,5 +412,5 @@ class DataScreen:
 
     def _show_import(self, text: str, ok: bool) -> None:
         self.import_result.value = text
-        self.import_result.color = vm.NHS_TEXT if ok else vm.NHS_RED
+        self.import_result.color = theme.NHS_TEXT if ok else theme.NHS_RED
         self.import_box.visible = True

@@ -23,9 +23,10 @@ from visitapp.domain.timefmt import london
 from visitapp.domain.visit import FindingState
 from visitapp.errors import NotFound, PatientDataWarning, UserError
 from visitapp.services import feedback as fb
+from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
-from visitapp.ui.screens.common import appbar, card, view
-from visitapp.ui.screens.findings import FindingDialog, confirm_delete_finding
+from visitapp.ui.dialogs import FindingDialog, confirm_delete_finding
+from visitapp.ui.layout import appbar, card, view
 from visitapp.ui.widgets import BODY, SMALL, TOUCH, button, heading, sem
 
 
@@ -76,15 +77,15 @@ class FeedbackScreen:
         self.busy = False
         self.presented: set[str] = set()
 
-        self.problem_text = ft.Text("", size=BODY, color=vm.NHS_TEXT)
+        self.problem_text = ft.Text("", size=BODY, color=theme.NHS_TEXT)
         self.problem_list = ft.Column(spacing=4)
         self.problem = ft.Container(
             visible=False, bgcolor="#FDECEA", padding=12, border_radius=6,
-            border=ft.Border.all(2, vm.NHS_RED),
+            border=ft.Border.all(2, theme.NHS_RED),
             content=ft.Column(spacing=8, controls=[
-                ft.Row([ft.Icon(ft.Icons.ERROR_OUTLINE, color=vm.NHS_RED),
+                ft.Row([ft.Icon(ft.Icons.ERROR_OUTLINE, color=theme.NHS_RED),
                         ft.Text("The report cannot be made yet", size=BODY,
-                                weight=ft.FontWeight.BOLD, color=vm.NHS_TEXT)]),
+                                weight=ft.FontWeight.BOLD, color=theme.NHS_TEXT)]),
                 sem("report-problem", ft.Column(spacing=6, controls=[
                     self.problem_text, self.problem_list])),
             ]))
@@ -93,10 +94,10 @@ class FeedbackScreen:
                                  icon=ft.Icons.PICTURE_AS_PDF, primary=True)
         self.present_btn = button("mark-presented", "Mark as presented", self._present,
                                   icon=ft.Icons.CO_PRESENT)
-        self.present_hint = ft.Text("", size=SMALL, color=vm.NHS_MID_GREY)
+        self.present_hint = ft.Text("", size=SMALL, color=theme.NHS_SECONDARY_TEXT)
         self.versions = ft.Column(spacing=6)
         self.preview = ft.Column(spacing=6, controls=[
-            ft.Text("Working out the report…", size=BODY, color=vm.NHS_MID_GREY)])
+            ft.Text("Working out the report…", size=BODY, color=theme.NHS_SECONDARY_TEXT)])
         self.suggestions = ft.Column(spacing=8)
         self.groups = ft.Column(spacing=10)
 
@@ -149,7 +150,7 @@ class FeedbackScreen:
                         icon=ft.Icons.ADD)],
                 alignment=ft.MainAxisAlignment.SPACE_BETWEEN, wrap=True))
             if not findings:
-                controls.append(ft.Text("None yet.", size=BODY, color=vm.NHS_MID_GREY))
+                controls.append(ft.Text("None yet.", size=BODY, color=theme.NHS_SECONDARY_TEXT))
             for i, f in enumerate(findings):
                 controls.append(self._card(f, i, len(findings)))
         self.groups.controls = controls
@@ -157,8 +158,9 @@ class FeedbackScreen:
 
     def _card(self, f: FindingState, index: int, count: int) -> ft.Control:
         def arrow(ident: str, icon: Any, label: str, step: int, disabled: bool) -> ft.Control:
-            btn = ft.IconButton(icon=icon, icon_size=26, width=TOUCH, height=TOUCH,
-                                tooltip=label, disabled=disabled, icon_color=vm.NHS_BLUE,
+            btn = ft.IconButton(icon=ft.Icon(icon, size=26, color=theme.NHS_BLUE,
+                                             semantics_label=label),
+                                width=TOUCH, height=TOUCH, disabled=disabled,
                                 on_click=lambda e: self._move(f, step))
             return ft.Semantics(identifier=ident, label=label, container=True, content=btn)
 
@@ -169,9 +171,9 @@ class FeedbackScreen:
                       index == count - 1)]),
             ft.Column(spacing=6, expand=True, controls=[
                 sem(f"fb-text-{f.id}", ft.Text(f"{index + 1}. {f.text}", size=BODY,
-                                               color=vm.NHS_TEXT)),
-                ft.Text(vm.finding_details(f), size=SMALL, color=vm.NHS_DARK_BLUE),
-                ft.Text(vm.finding_links(self.state, f), size=SMALL, color=vm.NHS_MID_GREY),
+                                               color=theme.NHS_TEXT)),
+                ft.Text(vm.finding_details(f), size=SMALL, color=theme.NHS_DARK_BLUE),
+                ft.Text(vm.finding_links(self.state, f), size=SMALL, color=theme.NHS_SECONDARY_TEXT),
                 ft.Row(spacing=8, controls=[
                     button(f"fb-edit-{f.id}", "Edit", lambda e: self._edit(f),
                            icon=ft.Icons.EDIT),
@@ -187,10 +189,10 @@ class FeedbackScreen:
             heading(f"Suggested from the checklist ({len(drafts)})", 19, ident="fb-suggested"),
             ft.Text("Red answers as areas for improvement and green ratings as what works "
                     "well. Add the ones the team agrees with; edit them afterwards.",
-                    size=SMALL, color=vm.NHS_MID_GREY)]
+                    size=SMALL, color=theme.NHS_SECONDARY_TEXT)]
         if not drafts:
             controls.append(ft.Text("Nothing more to suggest.", size=BODY,
-                                    color=vm.NHS_MID_GREY))
+                                    color=theme.NHS_SECONDARY_TEXT))
         for n, d in enumerate(drafts):
             rag = vm.RAG_BY_VALUE[d.rag]
             controls.append(sem(f"suggest-{n}", padded(ft.Row(spacing=10, controls=[
@@ -202,7 +204,7 @@ class FeedbackScreen:
                     ft.Text(d.text, size=BODY),
                     ft.Text(f"As: {vm.finding_kind_label(d.kind)} · "
                             f"{vm.pathway_label(d.pathway)}", size=SMALL,
-                            color=vm.NHS_MID_GREY)]),
+                            color=theme.NHS_SECONDARY_TEXT)]),
                 button(f"suggest-add-{n}", "Add", lambda e, d=d: self._accept(d),
                        icon=ft.Icons.ADD),
             ]), 10)))
@@ -257,7 +259,7 @@ class FeedbackScreen:
             self._show_problem(err)
             self.preview.controls = [ft.Text(
                 "No preview until the text above is fixed or confirmed.", size=BODY,
-                color=vm.NHS_MID_GREY)]
+                color=theme.NHS_SECONDARY_TEXT)]
         except UserError as err:
             self.preview.controls = [ft.Text(f"No preview: {err}", size=BODY)]
         else:
@@ -266,7 +268,7 @@ class FeedbackScreen:
             self.preview.controls = [
                 ft.Row(spacing=10, vertical_alignment=ft.CrossAxisAlignment.START, controls=[
                     ft.Container(ft.Text(title, size=BODY, weight=ft.FontWeight.W_600,
-                                         color=vm.NHS_DARK_BLUE), width=200),
+                                         color=theme.NHS_DARK_BLUE), width=200),
                     ft.Text(text, size=BODY, expand=True)])
                 for title, text in vm.preview_lines(model)]
         self._show_pdf()
@@ -284,7 +286,7 @@ class FeedbackScreen:
     def _show_problem(self, err: fb.ReportHasPatientData) -> None:
         self.problem_text.value = str(err)
         self.problem_list.controls = [
-            ft.Row([ft.Icon(ft.Icons.CHEVRON_RIGHT, size=18, color=vm.NHS_RED),
+            ft.Row([ft.Icon(ft.Icons.CHEVRON_RIGHT, size=18, color=theme.NHS_RED),
                     ft.Text(line, size=BODY, expand=True)])
             for line in vm.patient_data_problems(err.problems)]
         self.problem.visible = True
@@ -315,12 +317,12 @@ class FeedbackScreen:
         self.presented = {r.sha256 for r in reports}
         if not reports:
             self.versions.controls = [ft.Text("Not presented yet.", size=BODY,
-                                              color=vm.NHS_MID_GREY)]
+                                              color=theme.NHS_SECONDARY_TEXT)]
             return
         rows: list[ft.Control] = []
         for n, r in enumerate(reports, start=1):
             rows.append(sem(f"presented-{n}", ft.Row(wrap=True, spacing=10, controls=[
-                ft.Icon(ft.Icons.VERIFIED, color=vm.NHS_GREEN),
+                ft.Icon(ft.Icons.VERIFIED, color=theme.NHS_GREEN),
                 ft.Text(vm.presented_text(n, london(r.at), r.by, r.bytes, r.sha256),
                         size=BODY),
                 button(f"presented-get-{n}", "Download", lambda e, r=r: self._download(r),

@@ -7,8 +7,8 @@ from typing import Any
 
 import flet as ft
 
-from visitapp.ui import viewmodels as vm
-from visitapp.ui.screens.common import appbar, card, view
+from visitapp.ui import theme
+from visitapp.ui.layout import appbar, card, view
 from visitapp.ui.widgets import BODY, button, heading, sem
 
 COMING = {
@@ -36,7 +36,7 @@ class LaterScreen:
         controls: list[ft.Control] = [
             heading(title),
             card(ft.Column(spacing=12, controls=[
-                ft.Row([ft.Icon(ft.Icons.CONSTRUCTION, color=vm.NHS_BLUE),
+                ft.Row([ft.Icon(ft.Icons.CONSTRUCTION, color=theme.NHS_BLUE),
                         ft.Text("Coming soon", size=18, weight=ft.FontWeight.BOLD)]),
                 sem(f"later-{what}", ft.Text(text, size=BODY)),
             ])),

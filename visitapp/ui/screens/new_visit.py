@@ -3,16 +3,17 @@ which areas to walk (an area kind can repeat, each with its own label: two wards
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import Any
 
 import flet as ft
 
 from visitapp.domain.forms import AREA_KINDS
-from visitapp.domain.timefmt import london_today
 from visitapp.domain.visit import TeamMember
 from visitapp.errors import UserError
+from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
-from visitapp.ui.screens.common import appbar, card, view
+from visitapp.ui.layout import appbar, card, view
 from visitapp.ui.widgets import BODY, ChoiceGroup, button, heading, sem, wide
 
 
@@ -27,8 +28,12 @@ class NewVisitScreen:
         self.system, system_c = _field("new-system", "Local health and care system (required)")
         self.trust, trust_c = _field("new-trust", "Trust")
         self.site, site_c = _field("new-site", "Site")
-        self.date, date_c = _field("new-date", "Date of the visit (YYYY-MM-DD)",
-                                   london_today().isoformat(), width=300)
+        self.today: date = app.today()  # from the app's clock, never read here
+        self.date, date_field = _field("new-date", "Date of the visit (YYYY-MM-DD)",
+                                       self.today.isoformat(), width=300)
+        date_c = ft.Row(wrap=True, spacing=12, controls=[
+            date_field, button("new-date-pick", "Choose the date", self._pick_date,
+                               icon=ft.Icons.CALENDAR_MONTH)])
         self.visit_type = "diagnostic"
         self.type_group = ChoiceGroup("new-type", vm.VISIT_TYPE_CHOICES, self.visit_type,
                                       self._pick_type, label="Visit type")
@@ -38,7 +43,7 @@ class NewVisitScreen:
         self.i_am_box = ft.Container()
         self.areas: list[tuple[str, ft.TextField, ft.Control]] = []
         self.area_col = ft.Column(spacing=8)
-        self.error = ft.Text("", color=vm.NHS_RED, size=BODY, visible=False)
+        self.error = ft.Text("", color=theme.NHS_RED, size=BODY, visible=False)
         self._n = 0
         add_area = ft.Row(wrap=True, spacing=8, run_spacing=8, controls=[
             button(f"add-area-{k}", label, lambda e, k=k: self._add_area(k), icon=ft.Icons.ADD)
@@ -68,6 +73,24 @@ class NewVisitScreen:
         self.view = view("/new", appbar(app, "New visit"), [form])
         self._refresh_i_am()
 
+    def _pick_date(self, e: Any) -> None:
+        try:
+            shown = date.fromisoformat((self.date.value or "").strip())
+        except ValueError:
+            shown = self.today
+
+        def chosen(e: Any) -> None:
+            picked = e.control.value
+            if picked is not None:
+                self.date.value = picked.date().isoformat() if hasattr(picked, "date") \
+                    else str(picked)[:10]
+
+        self.app.page.show_dialog(ft.DatePicker(
+            value=datetime.combine(shown, time()), current_date=datetime.combine(self.today, time()),
+            first_date=datetime(self.today.year - 2, 1, 1),
+            last_date=datetime(self.today.year + 2, 12, 31),
+            help_text="Date of the visit", confirm_text="Use this date", on_change=chosen))
+
     def _pick_type(self, value: str) -> None:
         self.visit_type = value
         self.type_group.show(value)
@@ -91,7 +114,7 @@ class NewVisitScreen:
         choices = [vm.Choice(str(i), name) for i, name in enumerate(self._names()) if name]
         if not choices:
             self.i_am_box.content = ft.Text("Type the team members' names first.", size=BODY,
-                                            color=vm.NHS_MID_GREY)
+                                            color=theme.NHS_SECONDARY_TEXT)
             return
         chosen = str(self.i_am) if self.i_am is not None else None
         self.i_am_box.content = ChoiceGroup("i-am", choices, chosen, self._pick_i_am,

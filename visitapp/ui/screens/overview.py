@@ -8,24 +8,19 @@ from typing import Any
 import flet as ft
 
 from visitapp.errors import UserError
+from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
-from visitapp.ui.screens.common import appbar, card, view
-from visitapp.ui.screens.conflicts import ConflictsSection
-from visitapp.ui.widgets import BODY, SMALL, ChoiceGroup, button, heading, sem, wide
+from visitapp.ui.conflicts import ConflictsSection
+from visitapp.ui.layout import appbar, card, view
+from visitapp.ui.widgets import BODY, SMALL, ChoiceGroup, button, heading, rag_badge, sem, wide
 
 
-def rag_badge(worst: str | None, ident: str | None = None) -> ft.Control:
-    choice = vm.RAG_BY_VALUE.get(worst or "")
-    if choice is None:
-        box = ft.Container(ft.Text("Not rated yet", size=SMALL, color=vm.NHS_TEXT),
-                           padding=ft.Padding.symmetric(horizontal=10, vertical=4),
-                           border=ft.Border.all(1, vm.NHS_MID_GREY), border_radius=12)
-    else:
-        box = ft.Container(ft.Text(f"Worst rating: {choice.label}", size=SMALL,
-                                   color=choice.on_colour, weight=ft.FontWeight.BOLD),
-                           bgcolor=choice.colour, border_radius=12,
-                           padding=ft.Padding.symmetric(horizontal=10, vertical=4))
-    return sem(ident, box) if ident else box
+def done_badge() -> ft.Control:
+    return ft.Container(ft.Row([ft.Icon(ft.Icons.TASK_ALT, color=theme.WHITE, size=16),
+                                ft.Text("Done", size=SMALL, color=theme.WHITE,
+                                        weight=ft.FontWeight.BOLD)], spacing=4, tight=True),
+                        bgcolor=theme.NHS_GREEN, border_radius=12,
+                        padding=ft.Padding.symmetric(horizontal=10, vertical=4))
 
 
 class OverviewScreen:
@@ -36,6 +31,7 @@ class OverviewScreen:
         self.state = app.services.visits.load(visit_id)  # NotFound -> back to the list
         self.header = ft.Column(spacing=4)
         self.i_am_box = ft.Container()
+        self.continue_box = ft.Container()
         self.cards = ft.ResponsiveRow(spacing=12, run_spacing=12)
         self.entries = ft.Row(wrap=True, spacing=10, run_spacing=10, controls=[
             button("open-findings", "Findings", lambda e: app.go(f"{self.route}/findings"),
@@ -57,6 +53,7 @@ class OverviewScreen:
                            controls=[
                                card(ft.Column(spacing=10, controls=[
                                    self.header, self.i_am_box])),
+                               self.continue_box,
                                self.entries,
                                self.conflicts.control,
                                ft.Row([heading("Areas", 20),
@@ -78,7 +75,7 @@ class OverviewScreen:
         team = "; ".join(f"{m.name} ({m.role})" if m.role else m.name for m in s.team)
         p = s.progress()
         self.header.controls = [
-            ft.Text(s.title, size=22, weight=ft.FontWeight.BOLD, color=vm.NHS_DARK_BLUE),
+            ft.Text(s.title, size=22, weight=ft.FontWeight.BOLD, color=theme.NHS_DARK_BLUE),
             ft.Text(where, size=BODY, visible=bool(where)),
             ft.Text(f"Team: {team}" if team else "No team recorded", size=BODY),
             sem("visit-progress", ft.Text(
@@ -97,6 +94,11 @@ class OverviewScreen:
                 ChoiceGroup("i-am", choices, chosen, self._pick_i_am, label="I am")])
         else:
             self.i_am_box.content = None
+        resume = vm.continue_at(s, self.app.prefs.last_position(self.visit_id))
+        self.continue_box.content = button(
+            "continue", resume.label, lambda e: self.app.go(resume.route(self.visit_id)),
+            icon=ft.Icons.PLAY_ARROW, primary=True) if resume else None
+        self.continue_box.visible = resume is not None
         self.cards.controls = [self._card(c) for c in vm.area_cards(s)]
         self.conflicts.fill(s)
 
@@ -111,19 +113,20 @@ class OverviewScreen:
 
     def _card(self, c: vm.AreaCard) -> ft.Control:
         fraction = c.answered / c.visible if c.visible else 0
-        missing_colour = vm.NHS_RED if c.required_missing else vm.NHS_GREEN
+        missing_colour = theme.NHS_RED if c.required_missing else theme.NHS_GREEN
         content = ft.Column(spacing=8, controls=[
             ft.Row([ft.Text(c.label, size=18, weight=ft.FontWeight.BOLD,
-                            color=vm.NHS_DARK_BLUE, expand=True),
-                    ft.Icon(ft.Icons.CHEVRON_RIGHT, color=vm.NHS_BLUE)]),
-            ft.Text(c.kind_label, size=SMALL, color=vm.NHS_MID_GREY),
-            ft.ProgressBar(value=fraction, color=vm.NHS_BLUE, bgcolor=vm.NHS_PALE_GREY,
+                            color=theme.NHS_DARK_BLUE, expand=True),
+                    *([done_badge()] if c.done else []),
+                    ft.Icon(ft.Icons.CHEVRON_RIGHT, color=theme.NHS_BLUE)]),
+            ft.Text(c.kind_label, size=SMALL, color=theme.NHS_SECONDARY_TEXT),
+            ft.ProgressBar(value=fraction, color=theme.NHS_BLUE, bgcolor=theme.NHS_PALE_GREY,
                            height=8, border_radius=4),
             ft.Text(c.progress_text, size=BODY),
             ft.Row(spacing=6, controls=[
                 ft.Icon(ft.Icons.ERROR_OUTLINE if c.required_missing else
                         ft.Icons.CHECK_CIRCLE_OUTLINE, color=missing_colour, size=18),
-                ft.Text(c.missing_text, size=SMALL, color=vm.NHS_TEXT)]),
+                ft.Text(c.missing_text, size=SMALL, color=theme.NHS_TEXT)]),
             ft.Row(spacing=10, wrap=True, controls=[
                 rag_badge(c.rag_worst),
                 ft.Text(c.findings_text + (f" · {vm.count_words(c.photos, 'photo')}"
@@ -138,7 +141,7 @@ class OverviewScreen:
     def _add_area_dialog(self, e: ft.ControlEvent) -> None:
         label = ft.TextField(label="Label (optional), like Ward 12 (surgical)", text_size=BODY,
                              on_change=lambda e: None)
-        error = ft.Text("", color=vm.NHS_RED, visible=False)
+        error = ft.Text("", color=theme.NHS_RED, visible=False)
         kinds = ChoiceGroup("new-area-kind", vm.area_kind_choices(), None, lambda v: pick(v),
                             label="Kind of area")
 
@@ -164,7 +167,7 @@ class OverviewScreen:
 
         self.add_kind = None
         self.app.page.show_dialog(ft.AlertDialog(
-            modal=True, title=ft.Text("Add an area"),
+            modal=True, title=ft.Text("Add an area"), semantics_label="Add an area",
             content=ft.Container(width=600, content=ft.Column(
                 tight=True, scroll=ft.ScrollMode.AUTO, spacing=12,
                 controls=[kinds, wide(sem("new-area-label", label)), error])),

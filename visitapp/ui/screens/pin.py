@@ -21,7 +21,7 @@ import flet as ft
 from visitapp.errors import PinProblem, StoreError, UserError
 from visitapp.services.app import Services
 from visitapp.services.tablet_lock import TabletLock
-from visitapp.ui import viewmodels as vm
+from visitapp.ui import theme
 from visitapp.ui.widgets import BODY, SMALL, button, heading, sem
 
 IDLE_LOCK_S = 5 * 60.0  # the screen locks after five minutes without a tap or key
@@ -41,10 +41,10 @@ class PinScreen:
         self.field = ft.TextField(label="PIN", password=True, autofocus=True, width=320,
                                   keyboard_type=ft.KeyboardType.NUMBER, on_submit=self._submit,
                                   text_size=22)
-        self.prompt = ft.Text("", size=BODY, color=vm.NHS_DARK_BLUE)
-        self.message = ft.Text("", size=BODY, color=vm.NHS_RED)
+        self.prompt = ft.Text("", size=BODY, color=theme.NHS_DARK_BLUE)
+        self.message = ft.Text("", size=BODY, color=theme.NHS_RED)
         self.forgotten = ft.Column(spacing=12, visible=False)
-        self.view = ft.View(route="/pin", bgcolor=vm.NHS_GREY_BG, padding=32, controls=[
+        self.view = ft.View(route="/pin", bgcolor=theme.NHS_GREY_BG, padding=32, controls=[
             ft.Column(spacing=16, controls=[
                 heading("Peer visit: locked", ident="pin-heading"),
                 self.prompt,
@@ -79,7 +79,7 @@ class PinScreen:
         if prompt is not None:
             self.prompt.value = prompt
         self.message.value = message
-        self.message.color = vm.NHS_DARK_BLUE if ok else vm.NHS_RED
+        self.message.color = theme.NHS_DARK_BLUE if ok else theme.NHS_RED
         self.page.update()
 
     async def _submit(self, e: Any = None) -> None:

@@ -7,8 +7,9 @@ from typing import Any
 import flet as ft
 
 from visitapp.services.walkthrough import pending_by_visit
+from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
-from visitapp.ui.screens.common import appbar, card, view
+from visitapp.ui.layout import appbar, card, view
 from visitapp.ui.widgets import BODY, SMALL, button, heading, sem
 
 
@@ -20,11 +21,11 @@ class VisitsScreen:
         self.sync_button = button("sync-now", "Sync now", lambda e: self._sync_now(),
                                   icon=ft.Icons.SYNC)
         self.sync_card = card(ft.Row(spacing=12, controls=[
-            ft.Icon(ft.Icons.CLOUD_SYNC, color=vm.NHS_BLUE),
+            ft.Icon(ft.Icons.CLOUD_SYNC, color=theme.NHS_BLUE),
             ft.Container(sem("sync-status", self.sync_lines), expand=True),
             self.sync_button]))
         self.sync_card.padding = ft.Padding.symmetric(horizontal=16, vertical=10)
-        self.view = view("/", appbar(app, "Peer visits on this tablet"), [
+        self.view = view("/", appbar(app, "Peer visits on this tablet", back=False), [
             self.sync_card,
             ft.Row([heading("Visits"),
                     button("new-visit", "Start a new visit", lambda e: app.go("/new"),
@@ -47,7 +48,7 @@ class VisitsScreen:
     def _show_sync(self) -> None:
         status = self.app.sync_status
         self.sync_lines.controls = [ft.Text(line, size=BODY if i == 0 else SMALL,
-                                            color=vm.NHS_TEXT)
+                                            color=theme.NHS_TEXT)
                                     for i, line in enumerate(vm.sync_status_lines(status))]
         self.sync_button.visible = status.enrolled
 
@@ -65,20 +66,28 @@ class VisitsScreen:
             where = " · ".join(x for x in (state.trust, state.site) if x)
             text = ft.Column(spacing=4, expand=True, controls=[
                 ft.Text(state.title, size=18, weight=ft.FontWeight.BOLD,
-                        color=vm.NHS_DARK_BLUE),
-                ft.Text(where, size=BODY, color=vm.NHS_TEXT, visible=bool(where)),
+                        color=theme.NHS_DARK_BLUE),
+                ft.Text(where, size=BODY, color=theme.NHS_TEXT, visible=bool(where)),
                 ft.Text(f"{state.date} · {vm.visit_type_label(state.visit_type)} · "
                         f"{len(state.areas)} areas · {p.answered} of {p.visible} answered",
-                        size=BODY, color=vm.NHS_TEXT),
+                        size=BODY, color=theme.NHS_TEXT),
                 sem(f"visit-sync-{row['id']}", ft.Text(
-                    vm.visit_sync_text(pending.get(row["id"], 0), enrolled), size=14,
-                    color=vm.NHS_MID_GREY)),
+                    vm.visit_sync_text(pending.get(row["id"], 0), enrolled,
+                                      demo=vm.is_demo(state)), size=14,
+                    color=theme.NHS_SECONDARY_TEXT)),
             ])
-            body = card(ft.Row([text, ft.Icon(ft.Icons.CHEVRON_RIGHT, color=vm.NHS_BLUE)]),
+            body = card(ft.Row([text, ft.Icon(ft.Icons.CHEVRON_RIGHT, color=theme.NHS_BLUE)]),
                         on_click=lambda e, vid=row["id"]: self.app.go(f"/visit/{vid}"))
             controls.append(ft.Semantics(
                 identifier=f"visit-{row['id']}", button=True, container=True,
                 label=f"Open visit: {state.title}, {state.date}", content=body))
+            resume = vm.continue_at(state, self.app.prefs.last_position(row["id"]))
+            if resume is not None:
+                controls.append(ft.Row([button(
+                    f"continue-{row['id']}", resume.label,
+                    lambda e, r=resume.route(row["id"]): self.app.go(r),
+                    icon=ft.Icons.PLAY_ARROW, primary=True)],
+                    alignment=ft.MainAxisAlignment.END))
         if not controls:
             controls.append(ft.Text("No visits on this tablet yet. Start a new visit.",
                                     size=BODY))

@@ -14,8 +14,9 @@ from visitapp.domain.timefmt import london
 from visitapp.domain.values import parse_value
 from visitapp.domain.visit import VisitState
 from visitapp.errors import UserError
+from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
-from visitapp.ui.screens.common import card
+from visitapp.ui.layout import card
 from visitapp.ui.widgets import BODY, SMALL, button, heading, sem
 
 
@@ -29,12 +30,12 @@ class ConflictsSection:
         self.items = ft.Column(spacing=12)
         self.title = heading("Conflicts to settle", 20, ident="conflicts-title")
         self.control = card(ft.Column(spacing=10, controls=[
-            ft.Row([ft.Icon(ft.Icons.CALL_SPLIT, color=vm.NHS_RED), self.title]),
+            ft.Row([ft.Icon(ft.Icons.CALL_SPLIT, color=theme.NHS_RED), self.title]),
             ft.Text("Two team members recorded different values for the same thing "
                     "without seeing each other's. Choose the right one, or write another.",
                     size=BODY),
             self.items]), visible=False)
-        self.control.border = ft.Border.all(2, vm.NHS_RED)
+        self.control.border = ft.Border.all(2, theme.NHS_RED)
         self.writing: dict[int, ft.TextField] = {}
 
     def fill(self, state: VisitState) -> None:
@@ -54,16 +55,16 @@ class ConflictsSection:
         return sem(ident, ft.Row(spacing=10, wrap=True,
                                  vertical_alignment=ft.CrossAxisAlignment.CENTER, controls=[
             ft.Container(ft.Text(text, size=BODY, weight=ft.FontWeight.BOLD),
-                         bgcolor=vm.NHS_GREY_BG, border_radius=6,
+                         bgcolor=theme.NHS_GREY_BG, border_radius=6,
                          padding=ft.Padding.symmetric(horizontal=10, vertical=6)),
             ft.Text(f"from {who}{', ' + when if when else ''}", size=SMALL,
-                    color=vm.NHS_TEXT),
+                    color=theme.NHS_TEXT),
             button(f"{ident}-choose", action, on_click, icon=ft.Icons.CHECK)]))
 
     def _conflict(self, state: VisitState, n: int, c: dict[str, Any]) -> ft.Control:
         where, item = vm.conflict_where(state, c)
         rows: list[ft.Control] = [sem(f"conflict-{n}-where", ft.Text(
-            where, size=BODY, weight=ft.FontWeight.W_600, color=vm.NHS_DARK_BLUE))]
+            where, size=BODY, weight=ft.FontWeight.W_600, color=theme.NHS_DARK_BLUE))]
         current = c["current"]
         rows.append(self._value_row(
             f"conflict-{n}-current", vm.conflict_value_text(current["value"], item), current,
@@ -75,7 +76,7 @@ class ConflictsSection:
         field = ft.TextField(label="Or write the right value", text_size=BODY, expand=True,
                              on_change=lambda e: None)
         self.writing[n] = field
-        error = ft.Text("", size=SMALL, color=vm.NHS_RED)
+        error = ft.Text("", size=SMALL, color=theme.NHS_RED)
         error_box = sem(f"conflict-{n}-error", error, visible=False)
         rows.append(ft.Row(spacing=10, controls=[
             sem(f"conflict-{n}-write", field, expand=True),
@@ -83,7 +84,7 @@ class ConflictsSection:
                    lambda e: self._write(c, item, field, error, error_box))]))
         rows.append(error_box)
         box = ft.Container(ft.Column(spacing=8, controls=rows), padding=12, border_radius=6,
-                           border=ft.Border.all(1, vm.NHS_PALE_GREY))
+                           border=ft.Border.all(1, theme.NHS_PALE_GREY))
         return sem(f"conflict-{n}", box)
 
     def _resolve(self, c: dict[str, Any], **how: Any) -> bool:

@@ -1,0 +1,73 @@
+"""Issue 10: a tablet restored from a backup, through the CLI with real processes. It
+used to re-use change numbers the office already held and jam itself and its team-mate
+with IntegrityErrors; now it takes a new identity, says so, and both converge."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.sync.test_end_to_end import office, served, visitapp  # noqa: F401
+
+
+def backup(db: Path, to: Path) -> None:
+    # The database is encrypted (its key file beside it does not change): copy the closed
+    # file and any WAL, as a file-level backup of the tablet would.
+    for suffix in ("", "-wal"):
+        part = db.with_name(db.name + suffix)
+        if part.exists():
+            shutil.copyfile(part, to.with_name(to.name + suffix))
+
+
+def restore(saved: Path, db: Path) -> None:
+    for suffix in ("-wal", "-shm"):
+        db.with_name(db.name + suffix).unlink(missing_ok=True)
+    for suffix in ("", "-wal"):
+        part = saved.with_name(saved.name + suffix)
+        if part.exists():
+            db.with_name(db.name + suffix).write_bytes(part.read_bytes())
+
+
+def answers(db: Path, vid: str) -> tuple[str, dict]:
+    shown = visitapp(db, "visits", "show", vid, "--json").stdout
+    return shown, {(a["area_key"], a["item_id"]): a["value"]
+                   for a in json.loads(shown)["answers"]}
+
+
+def test_backup_answer_sync_restore_answer_sync__both_tablets_sync_and_converge(
+        served, tmp_path):  # noqa: F811
+    base, url = served
+    tokens = [office("device", "add", "--team", "north", "--name", name, "--database-url",
+                     url).stdout.strip().splitlines()[-1] for name in ("R1", "R2")]
+    r1, r2 = tmp_path / "r1" / "tablet.db", tmp_path / "r2" / "tablet.db"
+    for db, token in ((r1, tokens[0]), (r2, tokens[1])):
+        visitapp(db, "enrol", "--server", base, stdin=token)
+    vid = visitapp(r1, "demo").stdout.strip()
+    visitapp(r1, "sync")
+    visitapp(r2, "sync")
+    area = next(a["key"] for a in json.loads(visitapp(r1, "visits", "show", vid, "--json")
+                                             .stdout)["areas"]
+                if a["kind"] == "emergency_department")
+
+    saved = tmp_path / "r1-backup.db"
+    backup(r1, saved)
+    visitapp(r1, "answer", vid, area, "ed.handovers_over_60", "5")
+    visitapp(r1, "sync")
+    visitapp(r2, "sync")
+
+    restore(saved, r1)  # the tablet comes back from last night's backup
+    visitapp(r1, "answer", vid, area, "ed.corridor_patients", "6")
+    first = visitapp(r1, "sync")  # exit 0, or run() fails the test
+    assert "restored from a backup" in first.stderr
+    assert "Traceback" not in first.stderr
+    for db in (r2, r1, r2):
+        done = visitapp(db, "sync")
+        assert "Traceback" not in done.stderr
+    shown_1, values_1 = answers(r1, vid)
+    shown_2, values_2 = answers(r2, vid)
+    assert shown_1 == shown_2
+    assert values_1[(area, "ed.handovers_over_60")] == 5  # made before the restore
+    assert values_1[(area, "ed.corridor_patients")] == 6  # made after it
+    again = visitapp(r1, "sync")
+    assert "restored" not in again.stderr  # once, not at every sync

@@ -1,0 +1,250 @@
+"""The tablet's side of sync in SQL: what to send, what was sent, the cursor, quarantine.
+
+The sync engine (`sync.client`) drives this through its `Outbox` protocol and writes no
+SQL itself. Ops cross this boundary as wire dicts (`OpRecord.as_dict`).
+
+Quarantine (`sync_quarantine`, migration 0005): an op received from the office or a
+bundle that this tablet cannot apply (not well formed, its (device, seq) already taken by
+another op, ...) is kept here whole with its reason, never dropped and never applied, so
+one bad op cannot stop the rest of a page or the cursor. It is device-local: nothing in
+it reaches the visit's state, `visits show --json` or another tablet.
+
+Identity (`renew_identity`): a tablet restored from a backup, or a copy of one, re-uses
+change numbers (device id, seq) the office already holds from it. When that shows, the
+tablet takes a new device id and renumbers what it has not sent yet under it; its sent
+ops keep theirs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from visitapp.domain.ids import new_id
+from visitapp.store import oplog, sync_state
+from visitapp.store.blob_refs import referenced_blobs, refs_of_op
+from visitapp.store.db import Database, utc_now
+from visitapp.store.oplog import OP_COLUMNS, OpRecord
+
+CHUNK = 500
+_PENDING = (f"SELECT rowid, {', '.join(OP_COLUMNS)} FROM ops WHERE pushed = 0 AND rowid > ? "
+            "AND op_id NOT IN (SELECT op_id FROM sync_rejections) ORDER BY rowid LIMIT ?")
+
+
+def _record(row: Sequence[Any]) -> OpRecord:
+    return OpRecord(*row[:-1], confirmed=bool(row[-1]))
+
+
+class TabletOutbox:
+    """The sync engine's view of one tablet database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @property
+    def device_id(self) -> str:
+        with self.db.read() as conn:
+            return str(conn.execute("SELECT id FROM device").fetchone()[0])
+
+    # --- push --------------------------------------------------------------------------
+
+    def pending_batch(self, after: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
+        """Unsent ops after a position, oldest first, leaving out refused ones:
+        (position, op) pairs; pass the last position taken as `after` next time."""
+        with self.db.read() as conn:
+            rows = conn.execute(_PENDING, (after, limit)).fetchall()
+        return [(row[0], _record(row[1:]).as_dict()) for row in rows]
+
+    def settle(self, pushed: Sequence[str], rejected: Sequence[tuple[str, str]]) -> None:
+        """Record the office's answer: ops it holds now, and ops it refused (kept here)."""
+        with self.db.write() as conn:
+            for op_id, reason in rejected:
+                sync_state.reject(conn, op_id, reason)
+            _mark_pushed(conn, pushed)
+
+    def renew_identity(self, reason: str) -> tuple[str, int]:
+        """Take a new device id; renumber unsent ops of the old one under it.
+
+        Returns (new device id, ops renumbered). Their refusals are forgotten, so they go
+        again at once. Sent ops keep their numbers: the office holds them as they are.
+        """
+        with self.db.write() as conn:
+            old = conn.execute("SELECT id FROM device").fetchone()[0]
+            new = new_id()
+            rows = conn.execute("SELECT rowid, op_id FROM ops WHERE device_id = ? AND pushed = 0 "
+                                "ORDER BY rowid", (old,)).fetchall()
+            conn.execute("UPDATE device SET id = ?, next_seq = ?", (new, len(rows) + 1))
+            conn.executemany("UPDATE ops SET device_id = ?, seq = ? WHERE rowid = ?",
+                             [(new, seq, rowid) for seq, (rowid, _) in enumerate(rows, 1)])
+            ids = [op_id for _, op_id in rows]
+            for i in range(0, len(ids), CHUNK):
+                chunk = ids[i:i + CHUNK]
+                marks = ",".join("?" * len(chunk))
+                conn.execute(f"UPDATE field_clock SET device_id = ? WHERE op_id IN ({marks})",
+                             [new, *chunk])
+                conn.execute(f"DELETE FROM sync_rejections WHERE op_id IN ({marks})", chunk)
+            conn.execute("INSERT INTO device_history (device_id, replaced_by, reason, "
+                         "replaced_at) VALUES (?, ?, ?, ?)", (old, new, reason, utc_now()))
+        self.db.device_id = new
+        return new, len(rows)
+
+    # --- pull --------------------------------------------------------------------------
+
+    def cursor(self) -> int:
+        with self.db.read() as conn:
+            return sync_state.get_state(conn).cursor
+
+    def apply_page(self, ops: Sequence[dict[str, Any]], bad: Sequence[tuple[Any, str]],
+                   cursor: int) -> dict[str, int]:
+        """Apply a pulled page and move the cursor past it, in one local transaction.
+
+        `bad` holds ops that failed the op schema: they are quarantined. Of the rest, an op
+        that cannot be applied here is quarantined too, and the page goes on. Counts:
+        applied, duplicate, quarantined, and own_unknown (ops made under this tablet's
+        device id that it does not have: it was restored from a backup or copied).
+        """
+        with self.db.write() as conn:
+            counts = apply_guarded(self.db, conn, ops, bad, source="pull")
+            _mark_pushed(conn, [op["op_id"] for op in ops])  # the office has them all
+            sync_state.set_cursor(conn, cursor)
+        return counts
+
+    # --- attachments -------------------------------------------------------------------
+
+    def blob_refs(self, ops: Iterable[dict[str, Any]]) -> list[str]:
+        return sorted({sha for op in ops for sha in refs_of_op(OpRecord.from_dict(op))})
+
+    def blobs_to_send(self, shas: Sequence[str]) -> dict[str, str]:
+        """Of these files, those not yet sent: sha256 -> content type."""
+        if not shas:
+            return {}
+        marks = ",".join("?" * len(shas))
+        with self.db.read() as conn:
+            done = {r[0] for r in conn.execute(
+                f"SELECT sha256 FROM sync_blobs WHERE sha256 IN ({marks})", shas)}
+            types = dict(conn.execute(
+                f"SELECT sha256, content_type FROM blobs WHERE sha256 IN ({marks})", shas))
+        return {sha: types.get(sha) or "application/octet-stream"
+                for sha in shas if sha not in done}
+
+    def mark_blob(self, sha256: str, state: str, detail: str | None = None) -> None:
+        with self.db.write() as conn:
+            sync_state.mark_blob(conn, sha256, state, detail)
+
+    def referenced_blobs(self) -> set[str]:
+        with self.db.read() as conn:
+            return referenced_blobs(conn)
+
+    # --- how it went -------------------------------------------------------------------
+
+    def record_attempt(self, *, ok: bool, error: str | None, clock_skew_ms: int | None) -> None:
+        with self.db.write() as conn:
+            sync_state.record_attempt(conn, ok=ok, error=error, clock_skew_ms=clock_skew_ms)
+
+
+def apply_guarded(db: Database, conn: sqlite3.Connection, ops: Sequence[dict[str, Any]],
+                  bad: Sequence[tuple[Any, str]], *, source: str) -> dict[str, int]:
+    """Merge well-formed ops, quarantining those that cannot be applied; call in a write."""
+    counts = {"applied": 0, "duplicate": 0, "quarantined": 0, "own_unknown": 0}
+    for op, reason in bad:
+        counts["quarantined"] += quarantine(conn, op, reason, source)
+    records = [OpRecord.from_dict(op) for op in ops]
+    own = conn.execute("SELECT id FROM device").fetchone()[0]
+    known = _known_ids(conn, [r.op_id for r in records])
+    taken = _taken_seqs(conn, records)
+    fine: list[OpRecord] = []
+    for record in records:
+        if record.op_id in known:
+            counts["duplicate"] += 1
+            continue
+        if record.device_id == own:
+            counts["own_unknown"] += 1
+        holder = taken.get((record.device_id, record.seq))
+        if holder is not None and holder != record.op_id:
+            counts["quarantined"] += quarantine(
+                conn, record.as_dict(), f"change number {record.seq} of its tablet is already "
+                "used by another change (a restored or copied tablet)", source)
+            continue
+        taken[(record.device_id, record.seq)] = record.op_id
+        known.add(record.op_id)
+        fine.append(record)
+    try:
+        conn.execute("SAVEPOINT page")
+        merged = oplog.apply_ops(db, conn, fine)
+        conn.execute("RELEASE page")
+    except sqlite3.Error:
+        # Something this check did not foresee: find the op(s) one at a time.
+        conn.execute("ROLLBACK TO page")
+        conn.execute("RELEASE page")
+        merged = {"applied": 0, "duplicate": 0}
+        for record in fine:
+            conn.execute("SAVEPOINT one")
+            try:
+                one = oplog.apply_ops(db, conn, [record])
+            except sqlite3.Error as err:
+                conn.execute("ROLLBACK TO one")
+                counts["quarantined"] += quarantine(conn, record.as_dict(),
+                                                    f"cannot be applied here ({err})", source)
+            else:
+                merged["applied"] += one["applied"]
+                merged["duplicate"] += one["duplicate"]
+            conn.execute("RELEASE one")
+    counts["applied"] += merged["applied"]
+    counts["duplicate"] += merged["duplicate"]
+    return counts
+
+
+def quarantine(conn: sqlite3.Connection, op: Any, reason: str, source: str) -> int:
+    """Keep an op this tablet will not apply, with why; 1 when it is new here."""
+    try:
+        text = json.dumps(op, sort_keys=True, ensure_ascii=False, default=repr)
+    except (ValueError, RecursionError):
+        text = repr(op)[:MAX_KEPT]
+    op_id = op.get("op_id") if isinstance(op, dict) else None
+    digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
+    return conn.execute(
+        "INSERT OR IGNORE INTO sync_quarantine (digest, op_id, source, reason, op, "
+        "quarantined_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (digest, op_id if isinstance(op_id, str) else None, source, reason[:500],
+         text[:MAX_KEPT], utc_now())).rowcount
+
+
+MAX_KEPT = 512 * 1024
+
+
+def quarantined(conn: sqlite3.Connection) -> list[tuple[str, str, int]]:
+    """(source, reason, how many): what this tablet set aside, grouped."""
+    return conn.execute("SELECT source, reason, COUNT(*) FROM sync_quarantine "
+                        "GROUP BY source, reason ORDER BY COUNT(*) DESC, reason").fetchall()
+
+
+def _known_ids(conn: sqlite3.Connection, op_ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(op_ids), CHUNK):
+        chunk = op_ids[i:i + CHUNK]
+        found.update(r[0] for r in conn.execute(
+            f"SELECT op_id FROM ops WHERE op_id IN ({','.join('?' * len(chunk))})", chunk))
+    return found
+
+
+def _taken_seqs(conn: sqlite3.Connection, ops: Sequence[OpRecord]) -> dict[tuple[str, int], str]:
+    ranges: dict[str, tuple[int, int]] = {}
+    for op in ops:
+        low, high = ranges.get(op.device_id, (op.seq, op.seq))
+        ranges[op.device_id] = (min(low, op.seq), max(high, op.seq))
+    found: dict[tuple[str, int], str] = {}
+    for device, (low, high) in ranges.items():
+        for seq, op_id in conn.execute("SELECT seq, op_id FROM ops WHERE device_id = ? AND "
+                                       "seq BETWEEN ? AND ?", (device, low, high)):
+            found[(device, seq)] = op_id
+    return found
+
+
+def _mark_pushed(conn: sqlite3.Connection, op_ids: Sequence[str]) -> None:
+    for i in range(0, len(op_ids), CHUNK):
+        chunk = op_ids[i:i + CHUNK]
+        conn.execute(f"UPDATE ops SET pushed = 1 WHERE pushed = 0 AND op_id IN "
+                     f"({','.join('?' * len(chunk))})", chunk)

@@ -1,0 +1,111 @@
+"""The visit overview screen: one card per area, in words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from visitapp.domain.forms import AREA_KINDS
+from visitapp.domain.visit import (
+    AreaState,
+    VisitState,
+)
+from visitapp.ui.viewmodels.common import (
+    RAG_BY_VALUE,
+    RAG_CHOICES,
+    Choice,
+)
+
+
+@dataclass(frozen=True)
+class AreaCard:
+    key: str
+    label: str
+    kind_label: str
+    answered: int
+    visible: int
+    required_missing: int
+    rag_worst: str | None
+    rag_counts: dict[str, int]
+    findings: int
+    photos: int
+    done: bool = False
+
+    @property
+    def rag_word(self) -> str:
+        return RAG_BY_VALUE[self.rag_worst].label if self.rag_worst else "Not rated yet"
+
+    @property
+    def progress_text(self) -> str:
+        return f"{self.answered} of {self.visible} answered"
+
+    @property
+    def missing_text(self) -> str:
+        if self.required_missing == 0:
+            return "All required answered"
+        return f"{self.required_missing} required not answered"
+
+    @property
+    def findings_text(self) -> str:
+        return f"{self.findings} finding" + ("" if self.findings == 1 else "s")
+
+    @property
+    def rag_counts_text(self) -> str:
+        parts = [f"{self.rag_counts.get(c.value, 0)} {c.label.lower()}"
+                 for c in reversed(RAG_CHOICES) if self.rag_counts.get(c.value)]
+        return ", ".join(parts)
+
+    @property
+    def summary(self) -> str:
+        """Everything on the card in words, for the screen reader (and the tests)."""
+        done = "Done. " if self.done else ""
+        return (f"{self.label}. {done}{self.progress_text}. {self.missing_text}. "
+                f"Worst rating: {self.rag_word}. {self.findings_text}.")
+
+
+def area_card(state: VisitState, area: AreaState) -> AreaCard:
+    progress = area.progress()
+    rag = area.rag()
+    return AreaCard(
+        key=area.key, label=area.label, kind_label=AREA_KINDS.get(area.kind, area.kind),
+        answered=progress.answered, visible=progress.visible,
+        required_missing=progress.required_missing, rag_worst=rag.worst,
+        rag_counts=rag.counts, findings=len(state.findings_for_area(area.key)),
+        photos=sum(1 for a in state.attachments if a.area_key == area.key), done=area.done)
+
+
+def area_cards(state: VisitState) -> list[AreaCard]:
+    return [area_card(state, a) for a in state.areas]
+
+
+def area_choices(state: VisitState) -> list[Choice]:
+    return [Choice(a.key, a.label) for a in state.areas]
+
+
+def area_kind_choices() -> list[Choice]:
+    return [Choice(k, v) for k, v in AREA_KINDS.items()]
+
+
+@dataclass(frozen=True)
+class ContinueAt:
+    """Where to continue a visit on this tablet: the item last touched."""
+
+    area_key: str
+    item_id: str
+    label: str
+
+    def route(self, visit_id: str) -> str:
+        return f"/visit/{visit_id}/area/{self.area_key}"
+
+
+def continue_at(state: VisitState, position: tuple[str, str] | None) -> ContinueAt | None:
+    """'Continue: Emergency Department, item 19' for the item last touched, if it and its
+    area are still in the visit (an item hidden by show_if since counts from the top)."""
+    if position is None:
+        return None
+    area = state.area(position[0])
+    if area is None or area.form.item(position[1]) is None:
+        return None
+    visible = [i.id for i in area.visible_items()]
+    where = (f", item {visible.index(position[1]) + 1} of {len(visible)}"
+             if position[1] in visible else "")
+    return ContinueAt(area.key, position[1], f"Continue: {area.label}{where}")
