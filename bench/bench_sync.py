@@ -13,6 +13,7 @@ start one):
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import socket
@@ -29,7 +30,6 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sync.protocol import WireOp  # noqa: E402
 from sync.server import store  # noqa: E402
 from sync.server.db import open_database  # noqa: E402
 from visitapp.domain import hlc  # noqa: E402
@@ -116,7 +116,9 @@ def make_ops(services, n: int) -> None:
     vid = str(uuid.uuid4())
     db = services.db
     with db.write() as conn:
-        for i in range(n):
+        oplog.record(db, conn, visit_id=vid, entity="visit", entity_id=vid,
+                     field="created_at", value="2026-11-27T09:00:00Z", author="Bench")
+        for i in range(n - 1):
             oplog.record(db, conn, visit_id=vid, entity="answer",
                          entity_id=f"ed-bench/item{i % 500}", field="value",
                          value=["red", "amber", "green"][i % 3], author="Bench")
@@ -130,14 +132,17 @@ def clone_visits(services, source, count: int) -> None:
     for k in range(count):
         vid = str(uuid.uuid4())
         ids = {op.op_id: str(uuid.uuid4()) for op in ops}
+        # Made on the seed tablet itself: the office takes ops only from known tablets.
         copies = [oplog.OpRecord(
-            op_id=ids[op.op_id], visit_id=vid, device_id=f"{op.device_id}-{k}", seq=op.seq,
+            op_id=ids[op.op_id], visit_id=vid, device_id=services.db.device_id,
+            seq=k * len(ops) + i + 1,
             hlc=op.hlc, entity=op.entity,
             entity_id=vid if op.entity == "visit" else op.entity_id, field=op.field,
             value=op.value, prev_op_id=ids.get(op.prev_op_id or ""), author=op.author,
-            confirmed=op.confirmed) for op in ops]
+            confirmed=op.confirmed) for i, op in enumerate(ops)]
         with services.db.write() as conn:
             oplog.apply_ops(services.db, conn, copies)
+            conn.execute("UPDATE device SET next_seq = ?", ((k + 1) * len(ops) + 1,))
 
 
 def bench_backend(label: str, url: str, direct_url: str, tmp: Path) -> None:
@@ -148,7 +153,8 @@ def bench_backend(label: str, url: str, direct_url: str, tmp: Path) -> None:
     make_ops(a, N_OPS)
     with a.db.read() as conn:
         rows = conn.execute(f"SELECT {', '.join(oplog.OP_COLUMNS)} FROM ops").fetchall()
-    wire = [WireOp(**oplog.OpRecord(*r[:-1], confirmed=bool(r[-1])).as_dict()) for r in rows]
+    wire = [oplog.OpRecord(*r[:-1], confirmed=bool(r[-1])).as_dict() for r in rows]
+    checking(label, wire, tmp, a.db.device_id)
 
     engine.dispose()
     # Baseline: the same ops through the same store code, no HTTP, into an empty database.
@@ -157,7 +163,8 @@ def bench_backend(label: str, url: str, direct_url: str, tmp: Path) -> None:
     principal = store.authenticate(direct_engine, base_token)
     start = time.perf_counter()
     for i in range(0, len(wire), BATCH):
-        store.push(direct_engine, principal, wire[i:i + BATCH], hlc.system_ms)
+        store.push(direct_engine, principal, wire[i:i + BATCH], hlc.system_ms,
+                   a.db.device_id)
     direct = time.perf_counter() - start
     direct_engine.dispose()
 
@@ -195,6 +202,50 @@ def bench_backend(label: str, url: str, direct_url: str, tmp: Path) -> None:
         join(label, (base, pid), url, tmp)
         a.close()
         b.close()
+
+
+def checking(label: str, wire: list[dict], tmp: Path, device_id: str) -> None:
+    """What the one op schema costs: the office's push path (body parsed, every op checked,
+    stored) and the tablet's pull path (every op checked, applied), each against the same
+    path with the check switched off here, in the bench only."""
+    import sync.client as client_mod
+    from sync.server import intake
+    from visitapp.store.outbox import TabletOutbox
+
+    bodies = [json.dumps({"protocol": 1, "ops": wire[i:i + BATCH]}).encode()
+              for i in range(0, len(wire), BATCH)]
+    real = intake.op_problem
+    times = {}
+    for checked in (True, False):
+        intake.op_problem = real if checked else (lambda _op: None)
+        client_mod.op_problem = real if checked else (lambda _op: None)
+        engine = open_database(f"sqlite:///{tmp / f'{label}-check-{checked}.db'}")
+        _, tok = store.add_device(engine, team="bench", name="checker")
+        principal = store.authenticate(engine, tok)
+        start = time.perf_counter()
+        for body in bodies:
+            store.push(engine, principal, intake.parse_push(body).ops, hlc.system_ms, device_id)
+        push_s = time.perf_counter() - start
+        engine.dispose()
+        puller = tablet(tmp, f"{label}-check-{checked}")
+        outbox = TabletOutbox(puller.db)
+        pages = [{"protocol": 1, "ops": wire[i:i + BATCH], "cursor": i + BATCH,
+                  "has_more": False, "server_time_ms": 0, "server_hlc": 0}
+                 for i in range(0, len(wire), BATCH)]
+        start = time.perf_counter()
+        for page in pages:
+            reply = client_mod.Reply(200, json.dumps(page).encode(), {})
+            parsed = client_mod._pull_page(reply)
+            outbox.apply_page(parsed["ops"], parsed["bad"], parsed["cursor"])
+        pull_s = time.perf_counter() - start
+        puller.close()
+        times[checked] = (push_s, pull_s)
+    intake.op_problem = client_mod.op_problem = real
+    (push_on, pull_on), (push_off, pull_off) = times[True], times[False]
+    print(f"[{label}] op schema checks: office push path {len(wire) / push_on:,.0f} ops/s "
+          f"checked, {len(wire) / push_off:,.0f} unchecked, ratio {push_on / push_off:.2f}; "
+          f"tablet pull path {len(wire) / pull_on:,.0f} checked, {len(wire) / pull_off:,.0f} "
+          f"unchecked, ratio {pull_on / pull_off:.2f} (target <= 1.5)")
 
 
 def join(label: str, served: tuple[str, int], url: str, tmp: Path) -> None:

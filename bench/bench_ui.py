@@ -5,6 +5,10 @@ Measures, as medians over repeated runs (targets from issue 3):
   tap on a RAG choice -> the choice shows as selected         <= 100 ms
   tap on an area card (60 items) -> first screen of items     <= 600 ms warm, <= 1.5 s fresh tab
   scroll from the top of that area to its last item           <= 1.5 s
+and, against a bare Flet page measured in the same run (bench/bare_flet_page.py: the same
+number of plain controls, no app code; issue 12):
+  open the 60-item area + scroll to its last item             <= 2x the bare page's
+  tap -> shown                                                <= 2x a bare toggle's
 
 The area uses a generated 60-item checklist (RAG, yes/no and count items in 6 sections),
 stored in the visit like any form; nothing else is in the temporary database. Exit code
@@ -21,6 +25,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,6 +44,76 @@ os.environ["VISITAPP_PIN"] = BENCH_PIN  # for the app process the harness starts
 ITEMS = 60
 TARGETS = {"commit": 0.050, "selected": 0.100, "open_warm": 0.600, "open_fresh": 1.5,
            "scroll": 1.5}
+RATIO_TARGET = 2.0  # against the bare Flet page, same run
+
+
+class BarePage:
+    """bench/bare_flet_page.py in a subprocess on 127.0.0.1, stopped by its pid."""
+
+    def __init__(self, n_rows: int, n_controls: int, log: Path) -> None:
+        import subprocess
+
+        from tests.ui.harness import free_port
+
+        self.port = free_port()
+        env = dict(os.environ, FLET_FORCE_WEB_SERVER="1", FLET_SERVER_IP="127.0.0.1",
+                   FLET_WEB_NO_CDN="1")
+        env.pop("FLET_SERVER_PORT", None)
+        self._log = open(log, "ab")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, str(REPO / "bench" / "bare_flet_page.py"), str(self.port),
+             str(n_rows), str(n_controls)], cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        self.url = f"http://127.0.0.1:{self.port}/"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url, timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("the bare Flet page did not start")
+
+    def stop(self) -> None:
+        import signal
+
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(10)
+        self._log.close()
+
+
+def bare_open(tab: Tab, first_screen: int = 4) -> float:
+    tab.wait("bare-open")
+    box = tab.by_id("bare-open").first.bounding_box()
+    t0 = time.perf_counter()
+    tab.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tab.page.wait_for_function(
+        "n => document.querySelectorAll('[flt-semantics-identifier^=\"item-b.item\"]').length >= n",
+        arg=first_screen, polling="raf", timeout=20_000)
+    return time.perf_counter() - t0
+
+
+def bare_taps(tab: Tab, runs: int, ident: str = "bare-tap") -> list[float]:
+    out: list[float] = []
+    sel = tab.sel(ident)
+    for _ in range(runs):
+        before = tab.page.evaluate(f"() => document.querySelector('{sel}')"
+                                   "?.getAttribute('aria-checked')")
+        box = tab.by_id(ident).first.bounding_box()
+        t0 = time.perf_counter()
+        tab.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        while time.perf_counter() - t0 < 10:
+            if tab.page.evaluate(f"() => document.querySelector('{sel}')"
+                                 "?.getAttribute('aria-checked')") != before:
+                out.append(time.perf_counter() - t0)
+                break
+        else:
+            out.append(float("nan"))
+        time.sleep(0.15)
+    return out
 
 
 def bench_form(folder: Path) -> Path:
@@ -68,6 +144,45 @@ def setup_db(folder: Path) -> tuple[Path, str, str, str]:
     state = services.visits.load(vid)
     services.close()
     return db, vid, state.areas[0].key, state.areas[1].key
+
+
+def count_controls(control: object) -> int:
+    """Every Flet control under `control` (itself included), as built in Python."""
+    import dataclasses
+
+    import flet as ft
+
+    seen = 0
+    stack = [control]
+    while stack:
+        c = stack.pop()
+        seen += 1
+        for f in dataclasses.fields(c):  # type: ignore[arg-type]
+            v = getattr(c, f.name, None)
+            if isinstance(v, ft.Control):
+                stack.append(v)
+            elif isinstance(v, list):
+                stack.extend(x for x in v if isinstance(x, ft.Control))
+    return seen
+
+
+def area_controls(db: Path, vid: str, key: str) -> int:
+    """How many controls the 60-item area's screen holds once every section is filled."""
+    from tests.ui.test_screens_build import FakePage
+    from visitapp.services.walkthrough import TabletPrefs
+    from visitapp.ui.main import App
+    from visitapp.ui.screens.checklist import ChecklistScreen
+
+    services = open_services(db, pin="135790")
+    try:
+        app = App(FakePage(), services, TabletPrefs(db))  # type: ignore[arg-type]
+        screen = ChecklistScreen(app, vid, key)
+        screen.relayout(limit=None)
+        for sec, col in screen.sections:
+            screen._fill(sec, col, screen.model.shown_ids())
+        return count_controls(screen.list)
+    finally:
+        services.close()
 
 
 def median_ms(values: list[float]) -> str:
@@ -196,6 +311,30 @@ def main() -> None:
                 commits, selected = tap_rag(tab, poller, vid, key_a, args.runs)
                 tab.close()
                 browser.close()
+            n_controls = area_controls(db, vid, key_a)
+            bare = BarePage(ITEMS, n_controls, Path(tmp) / "bare.log")
+            try:
+                with sync_playwright() as pw:
+                    browser = launch_chromium(pw)
+                    tab = Tab(browser, bare.url).open()
+                    tab.wait("bare-tap-alone")
+                    alone_tapped = bare_taps(tab, args.runs, "bare-tap-alone")
+                    bare_opens: list[float] = []
+                    bare_scrolls: list[float] = []
+                    for _ in range(args.opens):
+                        bare_opens.append(bare_open(tab))
+                        time.sleep(0.4)
+                        bare_scrolls.append(scroll_to_end(tab))
+                        tab.click("bare-close")
+                        tab.wait("bare-open")
+                        time.sleep(0.4)
+                    bare_open(tab)  # the toggle sits on the full page, as the app's do
+                    time.sleep(0.4)
+                    bare_tapped = bare_taps(tab, args.runs)
+                    tab.close()
+                    browser.close()
+            finally:
+                bare.stop()
         finally:
             server.stop()
     rows = [
@@ -218,6 +357,30 @@ def main() -> None:
         print(f"  {label:<56} {med * 1000:7.1f} ms  (worst {worst:6.1f} ms; "
               f"target <= {TARGETS[key] * 1000:.0f} ms) {'PASS' if ok else 'FAIL'}"
               + (f", {timeouts} timed out" if timeouts else ""))
+    def med(values: list[float]) -> float:
+        values = [v for v in values if v == v]
+        return statistics.median(values) if values else float("nan")
+
+    ours_open_scroll = med([a + b for a, b in zip(warm, scrolls, strict=True)])
+    bare_open_scroll = med([a + b for a, b in zip(bare_opens, bare_scrolls, strict=True)])
+    print(f"against a bare Flet page of the same number of plain controls ({n_controls} in "
+          f"{ITEMS} rows), same run (target <= {RATIO_TARGET:g}x):")
+    for label, ours, base in (
+            (f"open {ITEMS}-item area + scroll to its last item", ours_open_scroll,
+             bare_open_scroll),
+            ("  of which: open (first screen)", med(warm), med(bare_opens)),
+            ("  of which: scroll to the last item", med(scrolls), med(bare_scrolls)),
+            ("tap -> shown (RAG choice vs a bare toggle)", med(selected), med(bare_tapped))):
+        ratio = ours / base if base else float("nan")
+        counted = not label.startswith("  ")
+        ok = ratio <= RATIO_TARGET
+        if counted:
+            failed += not ok
+        print(f"  {label:<56} {ours * 1000:7.1f} ms vs bare {base * 1000:7.1f} ms: "
+              f"{ratio:4.2f}x" + ((" PASS" if ok else " FAIL") if counted else ""))
+    print(f"  (for scale: a bare toggle alone on an empty page {med(alone_tapped) * 1000:.1f} ms;"
+          f" the app's tap is {med(selected) / med(alone_tapped):.2f}x that)")
+    print(f"  load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     sys.exit(1 if failed else 0)
 
 

@@ -102,9 +102,10 @@ def write_ae_month(path: Path, year: int, month: int, rng: random.Random,
 
 
 def populate(url: str, base: str, today: date) -> str:
-    from sync.client import RetryPolicy, SyncClient
+    from sync.client import RetryPolicy
     from visitapp.services.app import open_services
     from visitapp.services.demo import create_demo_visit
+    from visitapp.services.sync import sync_engine
 
     password = secrets.token_urlsafe(12)
     office(url, "user", "add", "--email", ADMIN, "--name", "Demo Admin", "--role", "admin",
@@ -139,8 +140,8 @@ def populate(url: str, base: str, today: date) -> str:
                                       horizon="quick_win", confirmed=True)
         with httpx.Client(base_url=base,
                           headers={"Authorization": f"Bearer {token.strip()}"}) as http:
-            SyncClient(tablet.db, tablet.blobs, http,
-                       retry=RetryPolicy(attempts=4, base_s=0.2, cap_s=1.0)).sync()
+            sync_engine(tablet.db, tablet.blobs, http,
+                        retry=RetryPolicy(attempts=4, base_s=0.2, cap_s=1.0)).sync()
     finally:
         tablet.close()
     drift: dict[str, float] = {}

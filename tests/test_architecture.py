@@ -84,3 +84,69 @@ def test_office_service__imports_neither_flet_nor_reportlab_nor_the_app_ui():
                  if any(uses(p, pkg) for pkg in ("flet", "reportlab", "visitapp.ui",
                                                   "visitapp.report"))]
     assert offenders == []
+
+
+def test_report__draws_the_domain_model_and_never_imports_services():
+    """The renderer depends on `visitapp.domain.report` alone; `python -m visitapp.report`
+    (the README-picture script, an entry point like the CLI) is the one exception."""
+    offenders = [str(p.relative_to(REPO)) for p in python_files("visitapp", "report")
+                 if p.name != "__main__.py"
+                 and any(uses(p, pkg) for pkg in ("visitapp.services", "visitapp.store",
+                                                  "visitapp.ui", "visitapp.cli"))]
+    assert offenders == []
+
+
+def test_ui_view_models__import_no_flet():
+    """One view model per screen, plain Python: testable without a client."""
+    offenders = [str(p.relative_to(REPO)) for p in python_files("visitapp", "ui", "viewmodels")
+                 if uses(p, "flet")]
+    assert offenders == []
+
+
+def test_ui_screens__never_import_each_other_nor_the_app_shell():
+    """Shared widgets and dialogs live outside screens/; the route table is its own module,
+    so there is no circle between the app shell (ui.main) and the screens."""
+    screens = [p for p in python_files("visitapp", "ui", "screens") if p.name != "__init__.py"]
+    assert screens
+    offenders = [str(p.relative_to(REPO)) for p in screens
+                 if uses(p, "visitapp.ui.screens") or uses(p, "visitapp.ui.main")
+                 or uses(p, "visitapp.ui.routes")]
+    lazy = [str(p.relative_to(REPO)) for p in screens
+            if "from visitapp.ui.screens" in p.read_text(encoding="utf-8")]
+    assert offenders == [] and lazy == []
+    assert not uses(REPO / "visitapp" / "ui" / "routes.py", "visitapp.ui.main")
+
+
+@pytest.mark.parametrize("part", [("sync", "server", "web"), ("sync", "server", "office")])
+def test_office_web_app__reads_domain_and_store_only_never_the_tablet_app(part):
+    """The office's pages and queries reuse the tablets' domain code, never their app
+    layers (services, UI, report) or the frameworks those use."""
+    files = python_files(*part)
+    assert files, part
+    offenders = [str(p.relative_to(REPO)) for p in files
+                 if any(uses(p, pkg) for pkg in ("flet", "reportlab", "visitapp.ui",
+                                                  "visitapp.report", "visitapp.services",
+                                                  "visitapp.store", "visitapp.cli"))]
+    assert offenders == []
+
+
+def test_office_queries__never_import_the_web_framework():
+    offenders = [str(p.relative_to(REPO)) for p in python_files("sync", "server", "office")
+                 if any(uses(p, pkg) for pkg in ("fastapi", "starlette", "jinja2"))]
+    assert offenders == []
+
+
+def test_sync__never_imports_the_tablet_store():
+    """The sync engine drives the tablet database through its Outbox protocol (the SQL is
+    in visitapp/store/outbox.py), and the office service has its own store."""
+    offenders = [str(p.relative_to(REPO)) for p in python_files("sync")
+                 if uses(p, "visitapp.store") or uses(p, "sqlite3")]
+    assert offenders == []
+
+
+def test_one_op_schema__both_ends_import_it():
+    schema = "visitapp.domain.op_schema"
+    users = {str(p.relative_to(REPO)) for p in python_files("sync") + python_files("visitapp")
+             if uses(p, schema)}
+    assert {"sync/client.py", "sync/server/intake.py",
+            "visitapp/services/bundles.py"} <= users

@@ -118,7 +118,7 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
         if problem:
             raise ProtocolError(problem)
         accepted, clock = await run_in_threadpool(
-            store.push, engine, caller, intake.ops, now_ms, own_device(request))
+            store.push, engine, caller, intake.ops, now_ms, own_device(request, caller))
         results = results_in_order(intake, accepted)
         # The shape of PushResponse, written directly (a model per result costs more).
         body = {"protocol": version, "results": results, "server_time_ms": now_ms(),
@@ -198,11 +198,15 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
     return app
 
 
-def own_device(request: Request) -> str | None:
-    """The device id a tablet says it makes its ops under (absent from older apps)."""
+def own_device(request: Request, caller: Principal) -> str | None:
+    """The device id a tablet says it makes its ops under. An app too old to say is told
+    to update: the office accepts ops only from tablets that present themselves."""
     value = request.headers.get(DEVICE_HEADER)
+    if caller.is_office:
+        return None  # refused by the store: an office token cannot push
     if value is None:
-        return None
+        raise ProtocolError(f"this app does not say which tablet it is ({DEVICE_HEADER}): "
+                            "update the app")
     if not IDENT.fullmatch(value):
         raise store.OfficeError(f"{DEVICE_HEADER} is not a device id")
     return value

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import httpx
 
-from sync.client import RetryPolicy, SyncClient
+from sync.client import RetryPolicy
 from tests.conftest import open_test_services
 from visitapp.services.demo import EXAMPLE_DATE, create_demo_visit
+from visitapp.services.sync import sync_engine
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -112,7 +113,7 @@ def populate(site: Site, root: Path) -> None:
         for services, token in ((a, tokens[0]), (b, tokens[1])):
             with httpx.Client(base_url=site.base,
                               headers={"Authorization": f"Bearer {token}"}) as http:
-                SyncClient(services.db, services.blobs, http, retry=NO_WAIT).sync()
+                sync_engine(services.db, services.blobs, http, retry=NO_WAIT).sync()
         site.visits = {"demo": demo, "coastal": coastal,
                        "demo_system": a.visits.load(demo).system or ""}
     finally:

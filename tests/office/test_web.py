@@ -183,3 +183,26 @@ def test_exports__parse_back_as_csv_and_xlsx_with_one_row_per_answer(synced):
     assert "attachment" in answers_xlsx.headers["content-disposition"]
     [visit] = list(csv.DictReader(io.StringIO(visits_csv.content.decode("utf-8-sig"))))
     assert visit["visit_id"] == vid
+
+
+def test_admin__adds_and_disables_people_on_the_people_page(people):
+    with people.http(None) as http:
+        sign_in(http)
+        page = http.get("/users")
+        assert page.status_code == 200 and "Ali Analyst" in page.text
+        token = _csrf(page.text)
+        short = http.post("/users", data={"csrf_token": token, "email": "new@example.org",
+                                          "name": "New", "role": "analyst", "password": "x"})
+        assert short.status_code == 400 and "at least 12 characters" in short.text
+        added = http.post("/users", data={"csrf_token": token, "email": "new@example.org",
+                                          "name": "New Person", "role": "analyst",
+                                          "password": PASSWORD})
+        assert added.status_code == 303
+        assert http.post("/users/disable", data={"csrf_token": token,
+                                                 "email": "ali@example.org"}).status_code == 303
+    assert {u.email: u.disabled for u in users.list_users(people.engine)} == {
+        "ada@example.org": False, "ali@example.org": True, "new@example.org": False}
+    with people.http(None) as http:
+        assert sign_in(http, email="ali@example.org").status_code == 401
+        sign_in(http, email="new@example.org")
+        assert http.get("/users").status_code == 403  # an analyst

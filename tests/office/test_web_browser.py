@@ -164,6 +164,9 @@ def test_system_visit_and_themes_pages__open_and_pass_axe(page, site):
 
 def test_downloads__parse_back(page, site):
     sign_in(page)
+    page.goto("/users")  # the admin's people page
+    assert page.get_by_role("heading", level=1).inner_text() == "People"
+    assert axe_violations(page) == []
     page.goto("/exports")
     with page.expect_download() as got:
         page.get_by_role("link", name="answers.csv").click()

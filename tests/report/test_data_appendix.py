@@ -22,22 +22,24 @@ def test_pdf__has_the_data_appendix_with_indicators_and_charts(services, demo_vi
     out = tmp_path / "feedback.pdf"
     write_report_pdf(services, demo_visit_id, out)
     text = text_of(out)
-    assert "Appendix B: Data deep dive" in text
+    assert "Appendix B: Data" in text
     for words in ("4-hour performance", "Weekend to weekday discharge ratio", "Standard 95%",
                   "Emergency admissions and discharges by day of the week",
                   "4-hour performance by week", "Stranded and super-stranded patients"):
         assert words in text, words
-    assert text.index("Appendix A: RAG summary") < text.index("Appendix B: Data deep dive") < \
-        text.index("Appendix C: Answers by area")
+    assert text.index("Appendix A: Ratings") < text.index("Appendix B: Data") < \
+        text.index("Appendix C: Answers")
 
 
-def test_pdf__without_data_has_no_data_appendix(services, tmp_path):
+def test_pdf__without_data_keeps_appendix_b_and_says_so(services, tmp_path):
     from visitapp.services.demo import EXAMPLE_DATE, create_demo_visit
 
     visit_id = create_demo_visit(services, EXAMPLE_DATE, data=False)
     out = tmp_path / "feedback.pdf"
     write_report_pdf(services, visit_id, out)
-    assert "Data deep dive" not in text_of(out)
+    text = text_of(out)
+    assert "Appendix B: Data No data was shared for this visit." in text
+    assert text.index("Appendix B: Data") < text.index("Appendix C: Answers")
 
 
 def test_follow_up_visit__report_shows_changes_since_the_earlier_visit(services, demo_visit_id, tmp_path):
@@ -51,4 +53,4 @@ def test_follow_up_visit__report_shows_changes_since_the_earlier_visit(services,
     out = tmp_path / "later.pdf"
     write_report_pdf(services, later, out)
     text = text_of(out)
-    assert "Since the visit of" in text
+    assert "Change since our visit on 27 November 2026" in text

@@ -31,7 +31,8 @@ def test_demo_model_follows_the_running_order(demo: tuple[Services, str]) -> Non
     assert m.cover.system == state.system
     assert m.cover.team == [(t.name, t.role) for t in TEAM]
     assert m.cover.visit_type == "Diagnostic deep dive"
-    assert [a.label for a in m.scope.areas] == [a.label for a in state.areas]
+    assert [a.label for a in m.scope.areas] == [a.label for a in state.areas
+                                                 if a.progress().answered]
     assert [e.text for e in m.strengths] == [f["text"] for f in FINDINGS
                                              if f["kind"] == "strength"]
     # Areas for improvement come grouped by pathway, in the pathway order of the brief.
@@ -52,6 +53,7 @@ def test_demo_model_follows_the_running_order(demo: tuple[Services, str]) -> Non
                                       for p in m.photos)
     # The demo carries twelve weeks of daily figures: the data deep dive appendix.
     assert [x.title for x in m.extra_appendices] == ["Data deep dive"]
+    assert all(c.summary for c in m.extra_appendices[0].charts)
     assert len(m.extra_appendices[0].charts) == 3
 
 
@@ -63,32 +65,36 @@ def test_rag_totals_match_the_areas(demo: tuple[Services, str]) -> None:
         rollup = area.rag()
         assert (row.counts.green, row.counts.amber, row.counts.red) == (
             rollup.counts["green"], rollup.counts["amber"], rollup.counts["red"])
-        assert row.counts.worst == rollup.worst
-    t = m.summary.rag_totals
-    assert t.rated == sum(r.counts.rated for r in m.rag_grid)
-    assert f"{t.green} rated green, {t.amber} amber and {t.red} red" in m.summary.headline[1]
+        assert row.overall == rollup.overall
+    for area in m.scope.areas:
+        row = next(r for r in m.rag_grid if r.area == area.label)
+        assert area.counts.spread() == row.counts.spread() and area.overall == row.overall
     assert m.answers_count == state.progress().answered
 
 
-def test_summary_is_short(demo: tuple[Services, str]) -> None:
+def test_key_messages_are_short_and_the_headline_has_standards(
+        demo: tuple[Services, str]) -> None:
     services, demo_visit_id = demo
     m = build_report(services, demo_visit_id)
-    assert m.summary.headline[0] == ("We visited 10 areas, met 17 people and reviewed "
-                                     "4 data sources.")
-    assert m.summary.headline[2] == ("We found 3 things that work well and 4 areas for "
-                                     "improvement, and make 3 recommendations.")
-    assert len(m.summary.strengths) <= 3 and len(m.summary.improvements) <= 3
-    assert m.summary.more["concern"] == 1  # four concerns: three shown, one more
-    assert all(len(s) <= 221 + 40 for s in m.summary.recommendations)
+    k = m.key_messages
+    assert k.did == "We visited 10 areas, met 17 people and reviewed 4 data sources."
+    assert 1 <= len(k.messages) <= 5
+    for message in k.messages:  # one sentence each
+        assert message.text.endswith(".") and message.text.count(". ") == 0, message.text
+    labels = [h.label for h in k.headline]
+    assert labels == ["4-hour performance", "Bed occupancy", "Handovers over 60 min a day",
+                      "Weekend:weekday discharges", "Stranded (7+ days)",
+                      "Super-stranded (21+ days)"]
+    assert all(h.standard for h in k.headline)
 
 
 def test_empty_visit(services: Services, empty_visit_id: str) -> None:
     m = build_report(services, empty_visit_id)
     assert m.findings_count == 0 and m.area_answers == [] and m.photos == []
     assert m.scope.areas == [] and m.rag_grid == []
-    assert m.summary.headline == [
-        "No areas visited, people met or data reviewed have been recorded.",
-        "No answers have been recorded.", "No findings have been recorded yet."]
+    assert m.key_messages.did == (
+        "No areas visited, people met or data reviewed have been recorded.")
+    assert m.key_messages.messages == [] and m.key_messages.headline == []
     assert m.cover.visit_type == "Follow-up visit"
 
 
@@ -217,7 +223,8 @@ def test_suggestions_come_from_flagged_answers(services: Services, demo_visit_id
     assert drafts.index(concerns[-1]) < len(concerns)  # concerns first
     first = concerns[0]
     area = state.area(first.area_key)
-    assert area is not None and first.text.startswith(area.label + ": ")
+    assert area is not None and first.text.startswith(area.label) and first.text.endswith(".")
+    assert "?" not in first.text  # a statement, not the question and its answer
     assert first.pathway is None or first.pathway in {p.value for p in Pathway}
     # Adopting one as a finding (citing the item) removes it from the drafts.
     services.visits.add_finding(demo_visit_id, kind=first.kind, text=first.text,

@@ -32,7 +32,7 @@ NHS_LIKE = "943 476 5919"
 def _sections_in_order(pdf: Any, titles: list[str]) -> None:
     # Each heading is found after the previous one; the summary's own sub-headings come
     # before "What we did", so search for the full sections from there on.
-    pos = pdf.index("Summary")
+    pos = pdf.index("Key messages")
     pos = pdf.index(SECTION_TITLES[1], pos)
     last = pos
     for title in titles:
@@ -51,15 +51,16 @@ def test_demo_report(demo: tuple[Services, str], tmp_path: Path,
     assert summary.startswith(f"{pages} pages, {len(FINDINGS)} findings")
     # Sections in the running order, then the appendices.
     _sections_in_order(pdf, [*SECTION_TITLES[2:], f"Appendix A: {APPENDIX_RAG}",
-                             "Appendix B: Data deep dive",
+                             "Appendix B: Data",
                              f"Appendix C: {APPENDIX_ANSWERS}", f"Appendix D: {APPENDIX_PHOTOS}"])
     # The cover comes first: system, date, visit type and team on page 1.
     state = services.visits.load(demo_visit_id)
     assert "Same-day feedback" in pdf.pages[0]
     for s in (state.system, "Diagnostic deep dive", *(m.name for m in state.team)):
         assert pdf.has(s) and s.replace(" ", "") in pdf.pages[0].replace("\n", "").replace(" ", "")
-    # A one-page summary: page 2 holds all of it, "What we did" starts page 3.
-    assert "Summary" in pdf.pages[1] and "Key recommendations" in pdf.pages[1]
+    # Key messages on one page: page 2 holds them and the headline figures; "What we did"
+    # starts page 3.
+    assert "Key messages" in pdf.pages[1] and "Headline figures" in pdf.pages[1]
     assert "What we did" in pdf.pages[2] and "What we did" not in pdf.pages[1]
     # Every finding, and every recommendation with its owner.
     for f in FINDINGS:
@@ -162,10 +163,17 @@ def test_empty_visit_is_short_and_sensible(services: Services, empty_visit_id: s
     summary = write_report_pdf(services, empty_visit_id, out)
     pdf = read_pdf(out)
     assert summary.startswith(f"{len(pdf.pages)} pages, 0 findings, 0 answers, 0 photos")
-    assert len(pdf.pages) <= 4
+    assert len(pdf.pages) <= 8
     _sections_in_order(pdf, list(SECTION_TITLES[2:]))
-    assert pdf.has("None recorded.") and pdf.has("No areas recorded.")
-    assert "Appendix" not in pdf.text
+    assert pdf.has("None recorded.") and pdf.has("No areas walked yet.")
+    # The appendices keep their letters, and an empty one says so.
+    for letter, line in (("A", "No areas have been added to this visit."),
+                         ("B", "No data was shared for this visit."),
+                         ("C", "No items have been answered yet."),
+                         ("D", "No photos were taken on this visit.")):
+        start = pdf.index(f"Appendix {letter}:")
+        end = pdf.index(f"Appendix {chr(ord(letter) + 1)}:") if letter < "D" else len(pdf.flat)
+        assert start < pdf.index(line, start) < end, letter
 
 
 AWKWARD = {
@@ -309,12 +317,12 @@ def test_data_deep_dive_hook_renders_in_place(demo: tuple[Services, str], tmp_pa
     write_report_pdf(services, demo_visit_id, out, extra_appendices=[extra])
     pdf = read_pdf(out)
     rag = pdf.index(f"Appendix A: {APPENDIX_RAG}")
-    data = pdf.index("Appendix B: Data deep dive")
+    data = pdf.index("Appendix B: Data")
     answers = pdf.index(f"Appendix C: {APPENDIX_ANSWERS}")
     assert rag < data < answers < pdf.index(f"Appendix D: {APPENDIX_PHOTOS}")
     assert pdf.has("<from the SitRep>") and pdf.has("November") and pdf.has("10,980")
     # Every section heading is also a bookmark, in the same order.
     titles = [o.title for o in pdf.reader.outline if not isinstance(o, list)]
-    assert titles[:3] == ["Summary", "What we did", "What works well"]
-    assert titles[-4:] == [f"Appendix A: {APPENDIX_RAG}", "Appendix B: Data deep dive",
+    assert titles[:3] == ["Key messages", "What we did", "What works well"]
+    assert titles[-4:] == [f"Appendix A: {APPENDIX_RAG}", "Appendix B: Data",
                            f"Appendix C: {APPENDIX_ANSWERS}", f"Appendix D: {APPENDIX_PHOTOS}"]

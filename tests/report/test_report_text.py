@@ -50,7 +50,7 @@ def test_any_text_renders(note: str, finding: str) -> None:
 
 @given(st.text(max_size=200))
 def test_markup_escapes_everything(s: str) -> None:
-    out = markup(s)
+    out = re.sub(r'<font name="(Symbola|DroidSansFallback)">|</font>', "", markup(s))
     assert "<" not in out.replace("<br/>", "")
     assert not re.search(r"&(?!amp;|lt;|gt;)", out)
 
@@ -66,7 +66,7 @@ def _contrast(a: object, b: object) -> float:
 
 
 def test_colours_meet_wcag_aa() -> None:
-    from visitapp.report import pdf
+    from visitapp.report import style as pdf
 
     for rag in ("red", "amber", "green"):
         assert _contrast(pdf.RAG_INK[rag], pdf.RAG_FILL[rag]) >= 4.5, rag
@@ -82,3 +82,43 @@ def test_only_the_report_package_imports_reportlab() -> None:
                  if "report" != p.relative_to(root).parts[0]
                  and re.search(r"^\s*(from|import)\s+reportlab", p.read_text(), re.M)]
     assert offenders == []
+
+
+def test_nothing_typed_disappears__emoji_and_cjk_in_a_fallback_font_else_a_marker() -> None:
+    from visitapp.report import fonts
+
+    typed_text = "Morale good 😀 👍 ✓ and 中文 notices; 𓀀 here"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "r.pdf"
+        render_pdf(build_report_model(_visit(typed_text, "Strength ✓")), out)
+        reader = PdfReader(str(out))
+        extracted = "".join(p.extract_text() for p in reader.pages)
+        used = {str(f.get_object().get("/BaseFont")) for page in reader.pages
+                for f in (page["/Resources"].get("/Font") or {}).values()}
+    assert "😀" in extracted and "👍" in extracted and "✓" in extracted  # in the text layer
+    assert any("Symbola" in name for name in used)
+    if fonts.fallback_font("中") is not None:  # Droid Sans Fallback is on this machine
+        assert "中文" in extracted
+    assert fonts.fallback_font("\U00013000") is None
+    assert fonts.MISSING_GLYPH in extracted  # the hieroglyph no font has: a visible box
+
+
+def test_tables_never_leave_a_lone_row_on_either_side_of_a_page_break() -> None:
+    from visitapp.report import fonts
+    from visitapp.report.style import table
+
+    fonts.register_fonts()
+    rows = [["Item", "Answer"]] + [[f"Row {n}", "Yes"] for n in range(10)]
+    grid = table(rows, [200, 100])
+    _, height = grid.wrap(300, 10_000)
+    row = height / len(rows)
+    for fits in range(1, 11):  # how many body rows would fit in the space left
+        parts = grid.split(300, row * (fits + 1) + 1)
+        if not parts:  # moved whole to the next page
+            assert fits < 2
+            continue
+        if len(parts) == 1:  # it all fits
+            assert fits == 10
+            continue
+        first, rest = (len(p._cellvalues) - 1 for p in parts)
+        assert first >= 2 and rest >= 2, (fits, first, rest)

@@ -99,7 +99,7 @@ def test_show_if__shows_and_hides_items_and_progress_follows(services):
     assert dependent.id in {i.id for i in visible}
 
 
-def test_rag_rollup__is_the_worst_rating_with_counts(services):
+def test_area_rating__follows_the_rule_with_counts(services):
     from visitapp.domain.forms import AREA_KINDS
 
     vid = new_visit(services, areas=[(kind, "") for kind in AREA_KINDS])
@@ -115,14 +115,14 @@ def test_rag_rollup__is_the_worst_rating_with_counts(services):
     services.visits.answer(vid, area.key, rag_items[0].id, "green")
     services.visits.answer(vid, area.key, rag_items[1].id, "amber")
     rollup = services.visits.load(vid).area(area.key).rag()
-    assert rollup.worst == "amber"
+    assert rollup.overall == "amber" and not rollup.set_by_team
     assert rollup.counts == {"green": 1, "amber": 1, "red": 0}
     th = numeric.thresholds
     bad = th.amber - 1 if th.better == "higher" else th.amber + 1
     if numeric.type.value == "percent":
         bad = min(100, max(0, bad))
     services.visits.answer(vid, area.key, numeric.id, str(int(bad)))
-    assert services.visits.load(vid).area(area.key).rag().worst == "red"
+    assert services.visits.load(vid).area(area.key).rag().overall == "red"  # a third red
 
 
 def test_note_that_looks_like_patient_data__is_refused_unless_confirmed(services):
@@ -164,15 +164,15 @@ def test_editing_forms__never_changes_an_existing_visit(tmp_path):
     before = s.visits.load(vid).areas[0].form
     s.close()
     path = forms / "emergency_department.yaml"
-    path.write_text(path.read_text().replace("version: 1", "version: 2", 1)
+    path.write_text(path.read_text().replace("version: 2", "version: 3", 1)
                     .replace("id: ed.handover_within_15", "id: ed.renamed_item", 1))
     s = open_test_services(tmp_path / "t.db", forms_paths=[forms])
     try:
         area = s.visits.load(vid).areas[0]
-        assert area.form == before and area.form.version == 1
+        assert area.form == before and area.form.version == 2
         assert area.form.item("ed.handover_within_15") is not None
         new_area = s.visits.add_area(vid, "emergency_department", "Second ED")
-        assert s.visits.load(vid).area(new_area).form.version == 2
+        assert s.visits.load(vid).area(new_area).form.version == 3
     finally:
         s.close()
 

@@ -116,17 +116,22 @@ def close_arena(f: Field) -> None:
     f.office.engine.dispose()
 
 
-def team_round(f: Field, *teams: list[Honest]) -> None:
-    """Every honest tablet syncs twice; each team's tablets then show the same visits."""
+def team_round(f: Field, *teams: list[Honest], local_only: set[str] = frozenset()) -> None:
+    """Every honest tablet syncs twice, exit-0 style (no SyncError); then every visit on
+    any tablet of a team is on all of them and shows the same (`local_only`: visits kept
+    on the tablet that imported them, such as another team's bundle)."""
     for _ in range(2):
         for team in teams:
             for t in team:
                 report = t.sync()
                 assert report.identity_renewed is None or "restored" in report.identity_renewed
     for team in teams:
-        with team[0].db.read() as conn:
-            visits = [r[0] for r in conn.execute("SELECT id FROM visits WHERE system IS NOT NULL")]
-        for vid in visits:
+        visits: set[str] = set()
+        for t in team:
+            with t.db.read() as conn:
+                visits |= {r[0] for r in conn.execute(
+                    "SELECT id FROM visits WHERE system IS NOT NULL")}
+        for vid in sorted(visits - set(local_only)):
             shown = {t.shown(vid) for t in team}
             assert len(shown) == 1, f"{vid} differs between team-mates"
     f.assert_no_server_error()

@@ -132,3 +132,14 @@ def test_clock__one_hour_out_syncs__three_hours_ahead_is_refused__teams_clocks_a
         page = http.get("/v1/ops", headers={"X-Visitapp-Protocol": "1"}).json()
     assert hlc.wall_ms(page["server_hlc"]) < now + hour / 2
     f.assert_no_server_error()
+
+
+def test_an_app_that_does_not_present_its_tablet__is_told_to_update(arena):
+    f = arena
+    token = f.attacker()
+    vid = str(uuid.uuid4())
+    response = f.push(token, [created(vid)], device=None)
+    assert response.status_code == 426 and "update the app" in response.json()["detail"]
+    old_protocol = f.push(token, [], device="dev-x")
+    assert old_protocol.status_code == 200
+    f.assert_no_server_error()

@@ -134,7 +134,7 @@ def test_negative_control__plain_wall_clocks_without_merging__lose_that_edit(
 
 # --- upgrade with pending ops ------------------------------------------------------------
 
-def test_an_app_upgrade_with_pending_ops__keeps_them__and_later_syncs_them(
+def test_an_app_upgrade_with_pending_ops__one_sent_with_its_answer_lost__none_lost_or_doubled(
         office, tmp_path):
     import sqlite3
 
@@ -144,7 +144,7 @@ def test_an_app_upgrade_with_pending_ops__keeps_them__and_later_syncs_them(
     path.parent.mkdir()
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
-    apply(conn, MIGRATIONS[:-1])  # the schema before sync existed
+    apply(conn, MIGRATIONS[:-1])  # the schema of the app before this one
     conn.execute("INSERT INTO device (id, next_seq, hlc, created_at) VALUES ('dev-old', 31, 0, 'x')")
     now = system_ms()
     for seq in range(1, 31):
@@ -160,15 +160,31 @@ def test_an_app_upgrade_with_pending_ops__keeps_them__and_later_syncs_them(
     conn.execute("UPDATE device SET next_seq = 32")
     conn.close()
     _, token = office.device()
-    services = open_test_services(path)  # migrates to the current schema
+    # The old app sent the first 11 ops (the creation op and ten answers) but lost the answer.
+    old = sqlite3.connect(path)
+    rows = old.execute(
+        "SELECT op_id, visit_id, device_id, seq, hlc, entity, entity_id, field, value, "
+        "prev_op_id, author, confirmed FROM ops ORDER BY seq DESC LIMIT 11").fetchall()
+    old.close()
+    keys = ("op_id", "visit_id", "device_id", "seq", "hlc", "entity", "entity_id", "field",
+            "value", "prev_op_id", "author", "confirmed")
+    sent = [dict(zip(keys, r, strict=True)) | {"confirmed": bool(r[-1])} for r in rows]
+    with office.http(token) as http:
+        answer = http.post("/v1/ops", json={"protocol": 1, "ops": sent}, headers={
+            "X-Visitapp-Protocol": "1", "X-Visitapp-Device": "dev-old"}).json()
+    assert {r["status"] for r in answer["results"]} == {"applied"}
+    services = open_test_services(path)  # encrypts in place, migrates to the current schema
     try:
         from tests.sync.conftest import NO_WAIT
         from visitapp.services.sync import sync_engine
 
         with office.http(token) as http:
             report = sync_engine(services.db, services.blobs, http, retry=NO_WAIT).sync()
-        assert report.pushed == 31 and report.complete
+        assert (report.pushed, report.duplicates) == (20, 11) and report.complete
         assert office.count("SELECT COUNT(*) FROM ops WHERE visit_id = 'visit-old'") == 31
+        assert services.db.device_id == "dev-old"  # legacy ops keep their ids and origin
+        with services.db.read() as conn:
+            assert conn.execute("SELECT COUNT(*) FROM ops WHERE pushed = 0").fetchone()[0] == 0
     finally:
         services.close()
 

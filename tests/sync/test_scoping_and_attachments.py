@@ -115,8 +115,9 @@ def test_the_previous_protocol_version__is_accepted(office, monkeypatch):
     monkeypatch.setattr(protocol, "PROTOCOL_VERSION", 2)
     _, token = office.device()
     with office.http(token) as http:
-        old = http.post("/v1/ops", json=batch(1), headers={PROTOCOL_HEADER: "1"})
-        new = http.post("/v1/ops", json={**batch(1), "protocol": 2}, headers={PROTOCOL_HEADER: "2"})
+        old = http.post("/v1/ops", json=batch(1), headers={**HEADERS, PROTOCOL_HEADER: "1"})
+        new = http.post("/v1/ops", json={**batch(1), "protocol": 2},
+                        headers={**HEADERS, PROTOCOL_HEADER: "2"})
     assert old.status_code == 200 and new.status_code == 200
 
 

@@ -25,7 +25,9 @@ DOCS_LIMIT = 200 * 1024
 
 
 def settle(tab: Tab) -> None:
-    time.sleep(0.9)  # route transition and the first frame of images
+    # route transition and the first frame of images; a loaded machine draws a large
+    # screen later (Flet shows "Working..." meanwhile)
+    time.sleep(1.8)
 
 
 def shoot(tab: Tab, out: Path, name: str) -> Path:
@@ -89,6 +91,13 @@ def run(out: Path, docs: bool) -> None:
                 browser = launch_chromium(pw)
                 for size_name, size in (("landscape", LANDSCAPE), ("portrait", PORTRAIT)):
                     print(f"{size_name} {size['width']}x{size['height']}:")
+                    tab = Tab(browser, server.url, viewport=size)
+                    tab.page.goto(server.url, wait_until="commit")  # the drawn first frame
+                    tab.page.wait_for_selector("#loading", state="attached")
+                    path = out / f"{size_name}-0-first-frame.png"
+                    tab.page.screenshot(path=str(path))
+                    print(f"  {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
+                    tab.close()
                     tab = Tab(browser, server.url, viewport=size).open()
                     tab.wait(f"visit-{vid}")
                     shoot(tab, out, f"{size_name}-1-visits")
@@ -105,6 +114,12 @@ def run(out: Path, docs: bool) -> None:
                     tab.click(f"more-{first}")
                     tab.wait(f"guidance-{first}")
                     shoot(tab, out, f"{size_name}-3b-more")
+                    tab.click(f"more-close-{first}")
+                    tab.click("section-index")
+                    tab.wait("sections-close")
+                    shoot(tab, out, f"{size_name}-3c-sections")
+                    tab.click("sections-close")
+                    tab.click(f"more-{first}")
                     tab.click(f"flag-concern-{first}")
                     tab.wait("finding-save")
                     shoot(tab, out, f"{size_name}-4-flag-concern")
@@ -131,6 +146,8 @@ def run(out: Path, docs: bool) -> None:
                     tab = Tab(browser, server.url, viewport=size).open("new")
                     tab.wait("new-system")
                     shoot(tab, out, f"{size_name}-8-new-visit")
+                    tab.click("new-date-pick")
+                    shoot(tab, out, f"{size_name}-8b-date-picker")
                     tab.close()
                     tab = Tab(browser, server.url, viewport=size).open(f"visit/{vid}/feedback")
                     tab.wait("create-pdf")
@@ -147,6 +164,10 @@ def run(out: Path, docs: bool) -> None:
                     tab.reveal("chart-stranded-summary")
                     away(tab)
                     shoot(tab, out, f"{size_name}-10c-data-chart-stranded")
+                    tab.close()
+                    tab = Tab(browser, server.url, viewport=size).open()
+                    tab.wait(f"continue-{vid}")  # the place touched in the checklist above
+                    shoot(tab, out, f"{size_name}-1b-visits-continue")
                     tab.close()
                     tab = Tab(browser, server.url, viewport=size).open(f"visit/{vid}")
                     tab.wait("conflict-0")

@@ -99,7 +99,7 @@ def test_feedback_screen__reorders_accepts_a_suggestion_and_previews(
                for f in state.findings)
     asyncio.run(screen._update_preview())
     preview = words(screen.preview)
-    assert "Key recommendations" in preview and "Appendices" in preview
+    assert "Recommendations" in preview and "Appendices" in preview
     assert screen.present_btn.content.disabled  # nothing to present before a PDF
 
 
@@ -144,7 +144,7 @@ def test_data_screen__shows_indicators_saves_a_figure_and_definitions(
         app: App, services: Services, demo_visit_id: str) -> None:
     screen = build_screen(app, f"/visit/{demo_visit_id}/data")
     four = find(screen.view, "ind-four_hour_pct")
-    assert four.label.startswith("4-hour performance: 90.5%. Rating: Amber.")
+    assert four.label.startswith("4-hour performance: 90.4%. Rating: Amber.")
     assert "0 of 13 weeks" in words(find(screen.view, "chart-four-hour-summary"))
     field = screen.manual_fields["trolley_waits_12h"]
     field.field.value = "3"
@@ -327,3 +327,25 @@ def test_data_screen__a_follow_up_shows_the_changes_since_the_earlier_visit(
     shown = words(screen.comparison)
     assert "Compared with the visit of 2026-11-27." in shown
     assert "4-hour performance: 85 then, 90 now (up 5)" in shown
+
+
+def test_checklist__shows_the_suggested_rating_and_the_team_overrides_it(
+        app: App, services: Services, demo_visit_id: str) -> None:
+    ed = services.visits.load(demo_visit_id).areas[0]
+    screen = build_screen(app, f"/visit/{demo_visit_id}/area/{ed.key}")
+    row = screen.rows["ed.handovers_over_30"]
+    line = find(row.control, "suggested-ed.handovers_over_30")
+    assert words(line) == "Suggested: Red. Standard: No handover over 30 minutes."
+
+    def more_dialog() -> Any:  # the row's More, where the team changes the rating
+        row._more(None)
+        return app.page.dialogs[-1]
+
+    tap(find(more_dialog(), "rate-ed.handovers_over_30-amber"))
+    assert words(line).startswith("Team's rating: Amber (suggested: Red).")
+    area = services.visits.load(demo_visit_id).area(ed.key)
+    item = area.form.item("ed.handovers_over_30")
+    assert area.item_rag(item) == "amber" and area.suggested_rag(item) == "red"
+    tap(find(more_dialog(), "rate-ed.handovers_over_30-suggested"))
+    assert services.visits.load(demo_visit_id).area(ed.key).item_rag(item) == "red"
+    assert words(line) == "Suggested: Red. Standard: No handover over 30 minutes."

@@ -132,3 +132,13 @@ def test_answer_controls__every_answer_type_has_exactly_one_control() -> None:
         assert control.choices == (kind not in vm.ENTRY_TYPES), kind
         if not control.choices:
             assert kind in vm.ENTRY_HINTS and kind in vm.ANSWER_TYPE_WORDS
+
+
+def test_rating_words__say_the_suggestion_and_its_standard_or_the_teams_rating():
+    from visitapp.domain.form_loading import load_forms
+
+    item = next(i for f in load_forms() for i in f.items if i.id == "ed.handovers_over_30")
+    assert vm.rating_words(item, "red", None) == (
+        "Suggested: Red. Standard: No handover over 30 minutes.")
+    assert vm.rating_words(item, "red", "amber") == (
+        "Team's rating: Amber (suggested: Red). Standard: No handover over 30 minutes.")

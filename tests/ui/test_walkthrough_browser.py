@@ -335,9 +335,11 @@ def test_photo__picked_captioned_and_attached_to_an_item(
     Image.new("RGB", (640, 480), (0, 94, 184)).save(picture)
     tab.open(f"visit/{vid}/area/{ed}")
     tab.click("more-ed.handover_within_15")
-    tab.wait("photo-ed.handover_within_15")
+    tab.click("photo-ed.handover_within_15")
+    # the no-patient reminder comes before the visit's first photo, once
+    tab.wait("reminder-ok")
     with tab.page.expect_file_chooser() as chooser:
-        tab.click("photo-ed.handover_within_15")
+        tab.click("reminder-ok")
     chooser.value.set_files(str(picture))
     tab.wait("photo-save")
     tab.type_into("photo-caption", "Empty ambulance bay", submit=None)
@@ -401,7 +403,7 @@ def test_feedback__reorder__create_pdf__present__and_patient_data_said_inline(
                                       horizon="longer_term")
     tab.open(f"visit/{vid}/feedback")
     tab.wait("create-pdf")
-    tab.wait_text("report-preview", "Key recommendations")
+    tab.wait_text("report-preview", "Recommendations")
     tab.click(f"down-{first}")
     wait_until(lambda: [f.id for f in fb.feedback_findings(store.visits.load(vid))[
         "recommendation"]] == [second, first], what="the recommendations reordered")

@@ -29,7 +29,7 @@ data_app = typer.Typer(help="The data deep dive: import a daily extract, show in
                        no_args_is_help=True)
 app.add_typer(forms_app, name="forms")
 app.add_typer(visits_app, name="visits")
-area_app = typer.Typer(help="Areas of a visit: mark one as walked and done.",
+area_app = typer.Typer(help="Areas of a visit: mark one as walked and done, or rate it.",
                        no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(area_app, name="area")
@@ -234,7 +234,10 @@ def visits_show(
         out("Team: " + "; ".join(f"{m.name} ({m.role})" for m in state.team))
     for area in data["areas"]:
         p = area["progress"]
-        rag = area["rag"]["worst"] or "-"
+        r = area["rag"]
+        c = r["counts"]
+        rag = (f"{r['overall'] or '-'}{' (team)' if r['set_by_team'] else ''}"
+               f" ({c['green']} green, {c['amber']} amber, {c['red']} red)")
         missing = f", {p['required_missing']} required missing" if p["required_missing"] else ""
         done = "  done" if area["done"] else ""
         out(f"  {area['key']:<24} {area['label']:<32} {p['answered']}/{p['visible']}{missing}"
@@ -282,19 +285,35 @@ def answer(
     visit_id: Annotated[str, typer.Argument()],
     area_key: Annotated[str, typer.Argument()],
     item_id: Annotated[str, typer.Argument()],
-    value: Annotated[str | None, typer.Argument(help="The answer (omit with --clear).")] = None,
+    value: Annotated[str | None, typer.Argument(
+        help="The answer (omit with --clear, or to give only --rag).")] = None,
     note: Annotated[str | None, typer.Option("--note", help="A note on the item.")] = None,
+    rag: Annotated[str | None, typer.Option(
+        "--rag", help="The team's rating of the item, overriding the suggested one: green, "
+                      "amber or red; 'suggested' goes back to the suggestion.")] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Clear the answer.")] = False,
     not_patient_data: Annotated[bool, typer.Option(
         "--not-patient-data", help="Confirm the note or text answer is not patient data.")] = False,
     author: Annotated[str | None, typer.Option(
         "--as", envvar="VISITAPP_AUTHOR", help="Who is answering.")] = None,
 ) -> None:
-    """Answer an item (or clear it with --clear)."""
-    if clear == (value is not None):
+    """Answer an item (or clear it with --clear); --rag sets the team's rating."""
+    if clear and value is not None:
         raise typer.BadParameter("give a VALUE, or --clear without one")
+    if not clear and value is None and rag is None:
+        raise typer.BadParameter("give a VALUE, --rag, or --clear")
     visits = _ctx(ctx).services.visits
     vid = visits.resolve_visit_id(visit_id)
+    chosen: str | None = None
+    if rag is not None:
+        from visitapp.services.visits import rag_choice
+
+        chosen = None if rag.strip().lower() == "suggested" else rag_choice(rag)
+        visits.item_of(vid, area_key, item_id)  # refuse an unknown item before writing
+    if value is None and not clear:
+        visits.rate_item(vid, area_key, item_id, chosen, author=author)
+        err(f"{area_key} {item_id}: rating {chosen or 'as suggested'}")
+        return
     if clear:
         visits.clear_answer(vid, area_key, item_id, author=author)
         err(f"cleared {area_key} {item_id}")
@@ -308,7 +327,30 @@ def answer(
                            confirmed=not_patient_data)
     if note is not None:
         visits.set_note(vid, area_key, item_id, note, author=author, confirmed=not_patient_data)
+    if rag is not None:
+        visits.rate_item(vid, area_key, item_id, chosen, author=author)
     out(json.dumps(stored, ensure_ascii=False))
+
+
+@area_app.command("rate")
+def area_rate(
+    ctx: typer.Context,
+    visit_id: Annotated[str, typer.Argument()],
+    area_key: Annotated[str, typer.Argument()],
+    rag: Annotated[str | None, typer.Argument(help="green, amber or red.")] = None,
+    clear: Annotated[bool, typer.Option(
+        "--clear", help="Go back to the rating computed from the items.")] = False,
+    author: Annotated[str | None, typer.Option("--as", envvar="VISITAPP_AUTHOR")] = None,
+) -> None:
+    """Set the team's rating of an area (it wins over the computed one)."""
+    if clear == (rag is not None):
+        raise typer.BadParameter("give a rating (green, amber or red), or --clear")
+    visits = _ctx(ctx).services.visits
+    vid = visits.resolve_visit_id(visit_id)
+    chosen = visits.rate_area(vid, area_key, None if clear else rag, author=author)
+    overall = visits.load(vid).area(area_key).rag()  # type: ignore[union-attr]
+    err(f"{area_key}: {overall.overall or 'not rated'}"
+        f"{' (set by the team)' if chosen else ' (computed from its items)'}")
 
 
 # --- bundles -------------------------------------------------------------------------

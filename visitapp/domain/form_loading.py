@@ -110,6 +110,8 @@ def _load_file(file: Path) -> tuple[tuple[Form, Any] | None, list[Problem]]:
         Problem(name, _line_of(node, loc), f"item {item_id}", message)
         for loc, item_id, message in _within_form(form)
     ]
+    cross += [Problem(name, _line_of(node, ("id",)), f"form {form.id}", message)
+              for message in _form_wide(form)]
     return (None if cross else (form, node)), cross
 
 
@@ -211,6 +213,19 @@ def _within_form(form: Form) -> list[tuple[Loc, str, str]]:
                         problems.append((here + ("show_if",), item.id, bad))
             seen.setdefault(item.id, item)
     return problems
+
+
+MAX_CRITICAL_SHARE = 1 / 3  # more than this and "critical" stops meaning anything
+
+
+def _form_wide(form: Form) -> list[str]:
+    """Problems of the form as a whole: too many items marked critical."""
+    rated = form.rated_items
+    critical = [i.id for i in rated if i.critical]
+    if rated and len(critical) > len(rated) * MAX_CRITICAL_SHARE:
+        return [f"{len(critical)} of its {len(rated)} rated items are critical "
+                f"({', '.join(critical)}); at most a third may be"]
+    return []
 
 
 def _bad_show_if_values(target: Item, values: list[Any], includes: str | None) -> str | None:

@@ -183,6 +183,18 @@ class Item(_Strict):
     standard: str | None = None
     source: str | None = None
     thresholds: Thresholds | None = None
+    # A yes/no item with a national standard names the answer the standard expects and
+    # the rating a miss earns (a "partial" answer earns amber), so a gap is rated too.
+    expect: Literal["yes", "no"] | None = None
+    miss: Literal["amber", "red"] | None = None
+    # A safety-critical item: Red here makes its area Red whatever else is green.
+    critical: bool = False
+    # How a finding or key message says this answer, where the default would read wrongly:
+    # "{n} ambulance handover{s} took over 30 minutes today; the standard is none."
+    statement: str | None = Field(default=None, min_length=10)
+
+    _quoted_expect = field_validator("expect", mode="before")(classmethod(
+        lambda cls, v: _no_yaml_bool(v)))
 
     @field_validator("tags")
     @classmethod
@@ -208,7 +220,25 @@ class Item(_Strict):
             raise ValueError(f"options are only for choice items, not {self.type.value}")
         if self.thresholds is not None and not self.source:
             raise ValueError("an item with thresholds needs the source of its standard")
+        if self.expect is not None:
+            if self.type not in (AnswerType.YES_NO, AnswerType.YES_NO_PARTIAL):
+                raise ValueError(
+                    f"expect is only for yes_no or yes_no_partial items, not {self.type.value}")
+            if not self.standard:
+                raise ValueError("an item with expect needs the standard it expects")
+        if self.miss is not None and self.expect is None:
+            raise ValueError("miss (the rating a missed standard earns) needs expect")
+        if self.statement is not None:
+            _check_template(self.statement)
+        if self.critical and not self.rated:
+            raise ValueError("critical is only for rated items (rag, thresholds or expect)")
         return self
+
+    @property
+    def rated(self) -> bool:
+        """True when an answer to this item carries a rating."""
+        return (self.type is AnswerType.RAG or self.thresholds is not None
+                or self.expect is not None)
 
     @property
     def option_ids(self) -> tuple[str, ...]:
@@ -222,7 +252,23 @@ class Item(_Strict):
             return str(value)
         if self.thresholds is not None and isinstance(value, int | float):
             return self.thresholds.rate(float(value))
+        if self.expect is not None and isinstance(value, str):
+            if value == self.expect:
+                return "green"
+            return "amber" if value == "partial" else (self.miss or "red")
         return None
+
+
+_PLACEHOLDERS = {"area": "Ward 7", "value": "3 handovers", "n": 3, "s": "s",
+                 "standard": "none"}
+
+
+def _check_template(template: str) -> None:
+    try:
+        template.format(**_PLACEHOLDERS)
+    except (KeyError, IndexError, ValueError) as err:
+        raise ValueError(f"statement: unknown or broken placeholder {err}; use {{area}}, "
+                         "{value}, {n}, {s} or {standard}") from None
 
 
 class Section(_Strict):
@@ -250,6 +296,10 @@ class Form(_Strict):
     def items(self) -> list[Item]:
         return [item for section in self.sections for item in section.items]
 
+    @property
+    def rated_items(self) -> list[Item]:
+        return [item for item in self.items if item.rated]
+
     def item(self, item_id: str) -> Item | None:
         return self._item_index.get(item_id)
 
@@ -273,6 +323,12 @@ class Form(_Strict):
 
     def canonical_json(self) -> str:
         data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        # `critical` came later than the other fields: leave it out when false, so a form
+        # stored before it existed keeps its content hash (bundles check hashes).
+        for section in data["sections"]:
+            for item in section["items"]:
+                if item.get("critical") is False:
+                    del item["critical"]
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     @cached_property

@@ -13,9 +13,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
 from typing import Any
 
+from visitapp.domain import bank_holidays
 from visitapp.domain.forms import Thresholds
 
 # The CSV contract: one row a day. `date` plus these counts, all optional but `date`.
@@ -163,24 +163,18 @@ MANUAL_SPECS: dict[str, IndicatorSpec] = {s.id: s for s in (
 )}
 
 
-@lru_cache(maxsize=8)
-def _england_holidays(years: tuple[int, ...]) -> frozenset[date]:
-    import holidays  # offline calendar of UK bank holidays
-
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=list(years)))
-
-
 def is_weekend_day(day: date, bank_holidays_as_weekend: bool) -> bool:
     if day.weekday() >= 5:
         return True
-    return bank_holidays_as_weekend and day in _england_holidays((day.year,))
+    return bank_holidays_as_weekend and day in bank_holidays.england(day.year)
 
 
 def period_text(rows: Sequence[DailyRow]) -> str:
     if not rows:
         return "no data"
     first, last = rows[0].day, rows[-1].day
-    return f"{first:%d %b %Y} to {last:%d %b %Y} ({len(rows)} days)"
+    # The report's one date format: "4 September 2026".
+    return f"{first.day} {first:%B %Y} to {last.day} {last:%B %Y} ({len(rows)} days)"
 
 
 def _sum(rows: Iterable[DailyRow], column: str) -> int | None:

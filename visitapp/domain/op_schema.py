@@ -158,9 +158,24 @@ def _any(_value: Any) -> str | None:
     return None
 
 
-TEXT, INT, NUMBER, BOOL, SHA, ID, DATE, LIST, TEXTS, OBJECT, REPORT = (
+def _rag(value: Any) -> str | None:
+    return None if value in ("red", "amber", "green") else "is not red, amber or green"
+
+
+def _key_messages(value: Any) -> str | None:
+    if not isinstance(value, list):
+        return "is not a list"
+    for entry in value:
+        if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
+            return "holds an entry without its text"
+        if entry.get("rag") not in (None, "red", "amber", "green"):
+            return "holds a rating that is not red, amber or green"
+    return None
+
+
+TEXT, INT, NUMBER, BOOL, SHA, ID, DATE, LIST, TEXTS, OBJECT, REPORT, RAG, KEY_MESSAGES = (
     _nullable(c) for c in (_text, _int, _number, _bool, _sha, _ident, _date, _list, _texts,
-                           _object, _report))
+                           _object, _report, _rag, _key_messages))
 ANY = _any
 
 
@@ -217,7 +232,8 @@ ENTITIES: dict[str, EntitySchema] = {
         "data_reviewed": LIST, "created_at": TEXT, "presented_report": REPORT,
         "created_report": REPORT}),
     "area": EntitySchema(_ident_id, {
-        "kind": TEXT, "label": TEXT, "form_hash": SHA, "position": INT, "deleted": BOOL}),
+        "kind": TEXT, "label": TEXT, "form_hash": SHA, "position": INT, "deleted": BOOL,
+        "done": BOOL}),
     "answer": EntitySchema(_answer_id, {"value": ANY, "note": TEXT}),
     "finding": EntitySchema(_ident_id, {
         "kind": TEXT, "text": TEXT, "pathway": TEXT, "area_key": ID, "item_ids": TEXTS,
@@ -229,6 +245,11 @@ ENTITIES: dict[str, EntitySchema] = {
         "created_by": TEXT, "created_at": TEXT}),
     "form": EntitySchema(_sha_id, {"content": _form_content}, only_known_fields=True),
     "resolution": EntitySchema(_ident_id, {"resolved": _true}, only_known_fields=True),
+    # The team's own ratings (null: back to the computed one) and key messages.
+    "rating": EntitySchema(_answer_id, {"rag": RAG}, only_known_fields=True),
+    "area_rating": EntitySchema(_ident_id, {"rag": RAG}, only_known_fields=True),
+    "key_messages": EntitySchema(_own_visit, {"messages": KEY_MESSAGES},
+                                 only_known_fields=True),
     "metric_day": EntitySchema(_date_id, {"row": OBJECT}),
     "metric": EntitySchema(_ident_id, {"value": OBJECT}),
     "metric_settings": EntitySchema(_ident_id, {

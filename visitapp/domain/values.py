@@ -196,7 +196,9 @@ def format_value(item: Item, value: Any) -> str:
         return ""
     if item.type is AnswerType.DURATION:
         hours, minutes = divmod(int(value), 60)
-        return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+        if not hours:
+            return f"{minutes} min"
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     if item.type is AnswerType.PERCENT:
         return f"{value}%"
     if item.type in (AnswerType.SINGLE_CHOICE, AnswerType.MULTI_CHOICE):
@@ -204,7 +206,8 @@ def format_value(item: Item, value: Any) -> str:
         ids = value if isinstance(value, list) else [value]
         return ", ".join(labels.get(i, i) for i in ids)
     if item.type is AnswerType.COUNT and item.unit:
-        return f"{value} {item.unit}"
+        unit = item.unit[:-1] if value == 1 and item.unit.endswith("s") else item.unit
+        return f"{value} {unit}"  # "1 handover", "3 handovers"
     if item.type in (AnswerType.RAG, AnswerType.YES_NO, AnswerType.YES_NO_PARTIAL):
         return str(value).capitalize()
     return str(value)

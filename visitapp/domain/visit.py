@@ -96,6 +96,7 @@ class AnswerState:
     answered_by: str | None = None
     answered_at: str | None = None
     value_confirmed: bool = False  # a free-text answer confirmed as not patient data
+    team_rag: str | None = None  # the rating the team set, overriding the suggestion
 
 
 @dataclass(frozen=True)
@@ -109,12 +110,44 @@ class Progress:
         return self.visible > 0 and self.answered == self.visible
 
 
-@dataclass(frozen=True)
-class RagRollup:
-    """The worst RAG in an area, with how many of each (None when nothing is rated)."""
+AREA_RULE = (
+    "An area is rated Red when any safety-critical item is Red or at least a third of its "
+    "rated items are Red; Green when at least two thirds are Green and none is Red; Amber "
+    "otherwise. The team can set an area's rating themselves; theirs is shown as the team's."
+)
 
-    worst: str | None
+
+def area_rule(ratings: list[tuple[str, bool]]) -> str | None:
+    """The computed rating of an area from its items' (rating, critical) pairs (AREA_RULE).
+
+    The worst single rating would make nearly every area Red; a third Red (or one
+    critical Red) is a pattern, two thirds Green with no Red is an area that works.
+    """
+    rated = len(ratings)
+    if not rated:
+        return None
+    reds = sum(1 for rag, _ in ratings if rag == "red")
+    greens = sum(1 for rag, _ in ratings if rag == "green")
+    if any(rag == "red" and critical for rag, critical in ratings) or reds * 3 >= rated:
+        return "red"
+    if reds == 0 and greens * 3 >= rated * 2:
+        return "green"
+    return "amber"
+
+
+@dataclass(frozen=True)
+class AreaRating:
+    """An area's rating: the team's if they set one, else `area_rule` over its items.
+
+    `counts` are counted from each visible item's rating that counts (the team's, else
+    the suggestion); `critical_reds` are the critical items rated Red.
+    """
+
+    overall: str | None
     counts: dict[str, int]
+    set_by_team: bool
+    computed: str | None
+    critical_reds: tuple[str, ...] = ()
 
 
 @dataclass
@@ -126,6 +159,7 @@ class AreaState:
     position: int = 0
     answers: dict[str, AnswerState] = field(default_factory=dict)
     done: bool = False  # marked as walked and done by the team
+    team_rag: str | None = None  # the area rating the team set, if any
 
     def values(self) -> dict[str, Any]:
         return {item_id: a.value for item_id, a in self.answers.items() if a.value is not None}
@@ -140,15 +174,33 @@ class AreaState:
         missing = sum(1 for item in visible if item.required and item.id not in values)
         return Progress(answered=answered, visible=len(visible), required_missing=missing)
 
-    def rag(self) -> RagRollup:
-        values = self.values()
+    def suggested_rag(self, item: Item) -> str | None:
+        answer = self.answers.get(item.id)
+        return item.suggested_rag(answer.value) if answer is not None else None
+
+    def item_rag(self, item: Item) -> str | None:
+        """The rating that counts: the team's if they set one, else the suggestion."""
+        answer = self.answers.get(item.id)
+        if answer is None:
+            return None
+        return answer.team_rag or item.suggested_rag(answer.value)
+
+    def rag(self) -> AreaRating:
         counts: Counter[str] = Counter()
-        for item in self.form.visible_items(values):
-            rating = item.suggested_rag(values.get(item.id))
+        ratings: list[tuple[str, bool]] = []
+        critical_reds: list[str] = []
+        for item in self.visible_items():
+            rating = self.item_rag(item)
             if rating is not None:
                 counts[rating] += 1
-        worst = next((r for r in reversed(RAG_ORDER) if counts[r]), None)
-        return RagRollup(worst=worst, counts={r: counts[r] for r in RAG_ORDER})
+                ratings.append((rating, item.critical))
+                if rating == "red" and item.critical:
+                    critical_reds.append(item.id)
+        computed = area_rule(ratings)
+        return AreaRating(overall=self.team_rag or computed,
+                          counts={r: counts[r] for r in RAG_ORDER},
+                          set_by_team=self.team_rag is not None, computed=computed,
+                          critical_reds=tuple(critical_reds))
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """PDF rendering of the same-day feedback report (the only package that imports reportlab).
 
-`render_pdf(model, path) -> pages` draws a `visitapp.services.report_model.ReportModel`.
+`render_pdf(model, path) -> pages` draws a `visitapp.domain.report.ReportModel`.
 `python -m visitapp.report` makes docs/report-page1.png from the demo visit.
 """
 

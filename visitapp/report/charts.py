@@ -14,8 +14,8 @@ from reportlab.graphics.shapes import Drawing, Line, String
 from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 
+from visitapp.domain.report import ChartSpec
 from visitapp.report import fonts
-from visitapp.services.report_model import ChartSpec
 
 F, FB = fonts.REGULAR, fonts.BOLD
 MIN_PT = 12

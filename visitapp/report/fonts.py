@@ -4,9 +4,11 @@ DejaVu Sans covers the characters people type in English NHS settings (accents, 
 dashes, >=, pound sign, curly quotes) and far more; its licence (assets/fonts/
 DejaVu-LICENSE.txt) allows embedding and redistribution. The bundled copy is used first so
 that the tablet build does not depend on the system; the system copy is a fallback.
-Characters the font has no glyph for (and emoji outside the Basic Multilingual Plane) are
-replaced by a white square before rendering: the PDF shows a box, and its text layer stays
-valid. Right-to-left scripts print in typed order, unshaped (no bidi support here).
+Nothing typed disappears: a character DejaVu lacks is set in a fallback font that has it,
+Symbola for emoji and symbols (a subset bundled in assets/fonts/ under its free licence,
+Symbola-LICENSE.txt) and, where the system has it, Droid Sans Fallback for Chinese,
+Japanese and Korean (Debian's fonts-droid-fallback). A character no font covers prints as
+a visible white square. Right-to-left scripts print in typed order, unshaped (no bidi).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import threading
 from pathlib import Path
 
 from reportlab.lib.fonts import addMapping
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
 from visitapp.errors import VisitAppError
@@ -34,8 +36,31 @@ _SEARCH = (
     Path("/usr/share/fonts/TTF"),
     Path("/usr/share/fonts/dejavu"),
 )
+# (font name, file, folders): tried in order for a character DejaVu lacks.
+FALLBACKS = (
+    ("Symbola", "Symbola-emoji-subset.ttf", _SEARCH[:1]),
+    ("DroidSansFallback", "DroidSansFallbackFull.ttf",
+     (_SEARCH[0], Path("/usr/share/fonts/truetype/droid"))),
+)
 _lock = threading.Lock()
 _covered: frozenset[int] | None = None
+_fallback: dict[int, str] = {}  # character -> fallback font name
+
+
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ToUnicode map, with characters beyond U+FFFF written as UTF-16
+    surrogate pairs (reportlab writes "<1F600>", an odd-length hex string that breaks
+    copying and searching the text)."""
+    text = _reportlab_cmap(fontname, [min(v, 0xFFFF) for v in subset])
+    for i, v in enumerate(subset):
+        if v > 0xFFFF:
+            pair = chr(v).encode("utf-16-be").hex().upper()
+            text = text.replace(f"<{i:02X}> <FFFF>", f"<{i:02X}> <{pair}>", 1)
+    return text
+
+
+_reportlab_cmap = ttfonts.makeToUnicodeCMap
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
 
 class FontMissing(VisitAppError):
@@ -70,12 +95,41 @@ def register_fonts() -> None:
         common = set(faces[0].charToGlyph)
         for face in faces[1:]:
             common &= set(face.charToGlyph)
-        # Outside the Basic Multilingual Plane (most emoji) reportlab writes an invalid
-        # ToUnicode entry, which breaks copying and searching the text: draw a box instead.
-        _covered = frozenset(c for c in common if c <= 0xFFFF)
+        _covered = frozenset(common)
+
+
+_fallbacks_loaded = False
+
+
+def _load_fallbacks() -> None:
+    """Register the fallback fonts: only when some text needs one (parsing them costs
+    most of a second, which a report in plain English should not pay)."""
+    global _fallbacks_loaded
+    with _lock:
+        if _fallbacks_loaded:
+            return
+        assert _covered is not None
+        for name, filename, folders in FALLBACKS:
+            path = next((f / filename for f in folders if (f / filename).is_file()), None)
+            if path is None:
+                continue  # not on this machine: those characters print as a box
+            pdfmetrics.registerFont(TTFont(name, str(path)))
+            face = pdfmetrics.getFont(name).face  # type: ignore[attr-defined]
+            for c in face.charToGlyph:
+                if c not in _covered and c > 0x20:
+                    _fallback.setdefault(c, name)
+        _fallbacks_loaded = True
 
 
 def covered() -> frozenset[int]:
     register_fonts()
     assert _covered is not None
     return _covered
+
+
+def fallback_font(char: str) -> str | None:
+    """The fallback font that draws `char` (None: no font here has it)."""
+    register_fonts()
+    if not _fallbacks_loaded:
+        _load_fallbacks()
+    return _fallback.get(ord(char))

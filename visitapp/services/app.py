@@ -6,17 +6,22 @@ import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from visitapp.services.attachments import AttachmentService, BlobStore
 from visitapp.services.catalogue import FormCatalogue
 from visitapp.services.metrics import MetricsService
-from visitapp.services.sync import SyncService
 from visitapp.services.unsynced_hint import write_hint
 from visitapp.services.visits import VisitService
+from visitapp.store import sync_state
 from visitapp.store.at_rest import open_database
 from visitapp.store.db import Database
 from visitapp.store.keys import DEFAULT_KDF, KdfParams
+
+if TYPE_CHECKING:
+    from visitapp.services.sync import SyncService
 
 
 @dataclass
@@ -27,13 +32,21 @@ class Services:
     blobs: BlobStore
     attachments: AttachmentService
     metrics: MetricsService
-    sync: SyncService
+
+    @cached_property
+    def sync(self) -> SyncService:
+        """Made on first use: the HTTP client it brings costs a command like `visitapp
+        report`, which never syncs, a fifth of a second to import."""
+        from visitapp.services.sync import SyncService
+
+        return SyncService(self.db, self.blobs)
 
     def close(self) -> None:
         # What a forgotten-PIN screen can tell without the PIN: the unsynced count, and
         # when it was taken (the wall clock, read here on purpose).
-        with contextlib.suppress(OSError):
-            write_hint(self.db.path, self.sync.status().pending, time.time())
+        # (Counted in the store, not through `sync`, which would import the HTTP client.)
+        with contextlib.suppress(OSError), self.db.read() as conn:
+            write_hint(self.db.path, sync_state.pending_count(conn), time.time())
         self.blobs.close()
         self.db.close()
 
@@ -53,5 +66,4 @@ def services_for(db: Database, forms_paths: Sequence[Path] | None = None) -> Ser
     visits = VisitService(db, catalogue)
     blobs = BlobStore(db)
     return Services(db=db, catalogue=catalogue, visits=visits, blobs=blobs,
-                    attachments=AttachmentService(visits, blobs), metrics=MetricsService(visits),
-                    sync=SyncService(db, blobs))
+                    attachments=AttachmentService(visits, blobs), metrics=MetricsService(visits))

@@ -1,6 +1,7 @@
 """A realistic demo visit: a fictional system, several areas (two wards), most items
-answered, findings of every kind, notes and a few generated photos. No patient data:
-every figure is a count or a time, every note is about services, not people.
+answered from a scripted story (`demo_scenario`), findings of every kind citing the
+answers they rest on, notes, twelve weeks of daily figures and a few generated photos.
+No patient data: every figure is a count or a time, every note is about services.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from PIL import Image, ImageDraw
 from visitapp.domain.forms import AREA_KINDS, AnswerType, Item
 from visitapp.domain.indicators import DailyRow
 from visitapp.domain.visit import FindingKind, Horizon, Pathway, PeopleMet, TeamMember
+from visitapp.services import demo_scenario as scenario
 from visitapp.services.app import Services
 
 DEMO_SYSTEM = "Riverside Health and Care Partnership (demo)"
@@ -43,52 +45,8 @@ AREAS = [
     ("discussion", "Challenges and barriers"),
 ]
 
-NOTES = [
-    "Seen at the 10:00 board round; staff described the escalation route clearly.",
-    "Figure given by the nurse in charge; to check against the daily SitRep.",
-    "Works well on weekdays; weekend cover depends on one person.",
-    "Recently introduced; early results look promising.",
-    "Not consistent between the two teams we spoke to.",
-]
-
-TEXT_ANSWERS = [
-    "Clear escalation plan on display; the team knew the triggers for each OPEL level.",
-    "Relationships between acute and community teams are strong but informal.",
-    "Staff said the main barrier is waiting for packages of care on Fridays.",
-    "Frailty team in reach from 08:00 to 20:00 on weekdays only.",
-]
-
-FINDINGS: list[dict[str, Any]] = [
-    {"kind": "strength", "pathway": "front_door", "area": 0,
-     "text": "Senior clinician streaming at the front door, with a GP stream open 12 hours a day."},
-    {"kind": "strength", "pathway": "flow", "area": 3,
-     "text": "Board rounds on Ward 7 are consultant-led, brisk and every patient has an expected date of discharge."},
-    {"kind": "strength", "pathway": "discharge", "area": 7,
-     "text": "The transfer of care hub brings health and social care into one room with a single referral route."},
-    {"kind": "concern", "pathway": "front_door", "area": 0,
-     "text": "Ambulance handovers over 60 minutes most afternoons; no cohorting area agreed."},
-    {"kind": "concern", "pathway": "flow", "area": 1,
-     "text": "The AMU is used for escalation overnight, so the morning take waits in the ED."},
-    {"kind": "concern", "pathway": "weekends", "area": 4,
-     "text": "Weekend discharges fall to about half of the weekday rate; few criteria-led discharges."},
-    {"kind": "concern", "pathway": "mental_health", "area": 0,
-     "text": "Long waits in the ED for mental health beds, several over 12 hours this week."},
-    {"kind": "recommendation", "pathway": "flow", "area": 3, "horizon": "quick_win",
-     "owner": "Chief nurse", "text": "Set a first-discharge-by-10:00 goal on every medical ward and track it daily."},
-    {"kind": "recommendation", "pathway": "discharge", "area": 7, "horizon": "longer_term",
-     "owner": "Director of adult social services",
-     "text": "Commission discharge to assess capacity so that pathway 1 starts within 24 hours."},
-    {"kind": "recommendation", "pathway": "front_door", "area": 0, "horizon": "quick_win",
-     "owner": "ED clinical director", "text": "Agree a handover cohorting area and escalation at 30 minutes."},
-    {"kind": "support", "pathway": "flow", "area": None,
-     "text": "Rapid improvement guide on red and green days, with an offer of a facilitator for two weeks."},
-    {"kind": "support", "pathway": "out_of_hospital", "area": None,
-     "text": "ADASS peer support on trusted assessment with local care homes."},
-    {"kind": "next_step", "pathway": None, "area": None,
-     "text": "Written report within two weeks; system action plan at the next collaborative event."},
-    {"kind": "next_step", "pathway": None, "area": None,
-     "text": "Follow-up visit in three months, comparing the same indicators."},
-]
+# The answers, notes and findings are a scripted story: see demo_scenario.
+FINDINGS = scenario.FINDINGS
 
 PHOTOS = [
     (0, "Front door streaming signage (no people in view)", (0, 94, 184)),
@@ -126,24 +84,19 @@ def create_demo_visit(services: Services, on: date, seed: int = 2018, photos: bo
         areas=AREAS,
         author=author,
     )
-    state = visits.load(visit_id)
-    for index, area in enumerate(state.areas):
+    areas = visits.load(visit_id).areas
+    for index, (area, answers) in enumerate(zip(areas, scenario.ANSWERS, strict=True)):
         member = TEAM[index % len(TEAM)].name
-        answers: dict[str, Any] = {}
-        for item in area.form.items:
-            if not _visible(area.form, item, answers) or rng.random() < 0.12:
-                continue
-            value = _demo_value(item, rng)
-            answers[item.id] = visits.answer(visit_id, area.key, item.id, value, author=member)
-            if rng.random() < 0.15:
-                visits.set_note(visit_id, area.key, item.id, rng.choice(NOTES), author=member)
-    areas = state.areas
+        for item_id, value in answers.items():
+            visits.answer(visit_id, area.key, item_id, value, author=member)
+            note = scenario.NOTES.get((index, item_id))
+            if note:
+                visits.set_note(visit_id, area.key, item_id, note, author=member)
     for f in FINDINGS:
         area = areas[f["area"]] if f["area"] is not None else None
-        item_ids = [area.form.items[0].id] if area is not None else []
         visits.add_finding(
             visit_id, kind=f["kind"], text=f["text"], pathway=f["pathway"],
-            area_key=area.key if area else None, item_ids=item_ids,
+            area_key=area.key if area else None, item_ids=f["items"],
             horizon=f.get("horizon"), owner=f.get("owner"), author=author)
     if data:
         services.metrics.store_rows(visit_id, _demo_rows(rng, today), author=TEAM[4].name)
@@ -155,11 +108,8 @@ def create_demo_visit(services: Services, on: date, seed: int = 2018, photos: bo
     return visit_id
 
 
-def _visible(form: Any, item: Item, answers: dict[str, Any]) -> bool:
-    return item in form.visible_items(answers)
-
-
 def _demo_value(item: Item, rng: random.Random) -> Any:
+    """A random plausible answer, for the synthetic visits of tests and benchmarks."""
     t = item.type
     if t is AnswerType.RAG:
         return rng.choices(["green", "amber", "red"], weights=[6, 3, 1])[0]
@@ -176,7 +126,7 @@ def _demo_value(item: Item, rng: random.Random) -> Any:
     if t is AnswerType.MULTI_CHOICE:
         k = rng.randint(1, max(1, len(item.option_ids) - 1))
         return sorted(rng.sample(item.option_ids, k))
-    return rng.choice(TEXT_ANSWERS)
+    return f"Synthetic answer to {item.id}: staff described how this works on the day."
 
 
 def _demo_number(item: Item, rng: random.Random) -> int | float:

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from visitapp.domain.forms import AnswerType
-from visitapp.domain.values import format_value
 from visitapp.domain.visit import FindingKind, FindingState, Pathway, VisitState, VisitStatus
+from visitapp.domain.wording import answer_sentence
 from visitapp.errors import BadValue, UserError
 from visitapp.services.app import Services
 from visitapp.services.report_model import (
@@ -68,16 +68,19 @@ def build_report(services: Services, visit_id: str,
     Unless `extra_appendices` is given, the data deep dive appendix is included when the
     visit has data.
     """
-    state = services.visits.load(visit_id)
-    if extra_appendices is None:
-        from visitapp.services.data_report import data_appendix
+    from visitapp.services.data_report import data_pack
+    from visitapp.services.key_messages import team_key_messages
 
-        appendix = data_appendix(services.metrics, visit_id)
-        extra_appendices = [appendix] if appendix else []
+    state = services.visits.load(visit_id)
+    data = data_pack(services.metrics, state)  # the figures are read once, here
+    if extra_appendices is None:
+        extra_appendices = [data.appendix] if data.appendix else []
 
     # Photos are sealed on disk: the model names where their plain copies will be while
     # the PDF is drawn (write_report_pdf), the same name on every build.
-    return build_report_model(state, services.blobs.plain_path, extra_appendices)
+    return build_report_model(state, services.blobs.plain_path, extra_appendices,
+                              indicators=data.indicators, follow_up=data.follow_up,
+                              team_messages=team_key_messages(services.visits, visit_id))
 
 
 def write_report_pdf(services: Services, visit_id: str, output: Path,
@@ -205,8 +208,9 @@ class SuggestedFinding:
 
 
 def suggested_findings(state: VisitState) -> list[SuggestedFinding]:
-    """Drafts from the answers: red items as areas for improvement, then green RAG items
-    as what works well, skipping items a finding already cites. The team edits and adds
+    """Drafts from the answers, as sentences: items rated red as areas for improvement
+    (critical ones first), then green RAG items as what works well, skipping items a
+    finding already cites. The team edits and adds
     the ones it wants (`VisitService.add_finding`); nothing is stored here."""
     cited = {(f.area_key, i) for f in state.findings for i in f.item_ids}
     pathways = {p.value for p in Pathway}
@@ -214,18 +218,19 @@ def suggested_findings(state: VisitState) -> list[SuggestedFinding]:
     for area in state.areas:
         values = area.values()
         for item in area.form.visible_items(values):
-            rag = item.suggested_rag(values.get(item.id))
-            if rag not in out or (area.key, item.id) in cited:
+            rag = area.item_rag(item)
+            if rag not in out or (area.key, item.id) in cited or item.id not in values:
                 continue
             if rag == "green" and item.type != AnswerType.RAG:
                 continue  # a number inside its threshold is not, alone, good practice
-            answer = format_value(item, values[item.id])
             kind = FindingKind.CONCERN if rag == "red" else FindingKind.STRENGTH
             out[rag].append(SuggestedFinding(
-                kind=kind.value, text=f"{area.label}: {item.prompt} ({answer})",
+                kind=kind.value, text=answer_sentence(area.label, item, values[item.id], rag),
                 pathway=next((t for t in item.tags if t in pathways), None),
                 area_key=area.key, item_ids=[item.id], rag=rag))
-    return out["red"] + out["green"]
+    critical = {(a.key, i.id) for a in state.areas for i in a.form.items if i.critical}
+    reds = sorted(out["red"], key=lambda d: (d.area_key, d.item_ids[0]) not in critical)
+    return reds + out["green"]
 
 
 def reorder_findings(services: Services, visit_id: str, ordered_ids: Sequence[str],

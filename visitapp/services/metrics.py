@@ -16,6 +16,7 @@ from typing import Any
 
 from visitapp.domain import indicators as ind
 from visitapp.domain.daily_csv import UnreadableExtract, parse_extract
+from visitapp.domain.visit import VisitState
 from visitapp.errors import BadValue, NotFound, UserError
 from visitapp.services.visits import VisitService
 from visitapp.store import oplog
@@ -62,7 +63,7 @@ class Comparison:
     earlier_visit_id: str
     earlier_date: str | None
     indicators: list[Change]
-    areas: list[Change]  # RAG roll-up per area matched by kind and label
+    areas: list[Change]  # overall area rating, matched by kind and label
 
 
 class MetricsService:
@@ -169,7 +170,11 @@ class MetricsService:
 
     def indicators(self, visit_id: str) -> list[ind.Indicator]:
         self.visits.load(visit_id)  # NotFound for an unknown visit
-        result = ind.compute(self.rows(visit_id), self.definitions(visit_id))
+        return self.indicators_from(visit_id, self.rows(visit_id))
+
+    def indicators_from(self, visit_id: str, rows: list[ind.DailyRow]) -> list[ind.Indicator]:
+        """The indicators from daily rows already read (and the figures entered by hand)."""
+        result = ind.compute(rows, self.definitions(visit_id))
         with self.db.read() as conn:
             manual = winning_values(conn, visit_id, MANUAL_ENTITY)
         for indicator_id in ind.MANUAL_SPECS:
@@ -180,9 +185,14 @@ class MetricsService:
                                                    payload.get("source")))
         return result
 
-    def compare_with_earlier(self, visit_id: str) -> Comparison:
-        """Changes since the visit this one follows up; NotFound says plainly what is missing."""
-        state = self.visits.load(visit_id)
+    def compare_with_earlier(self, visit_id: str, state: VisitState | None = None,
+                             current: list[ind.Indicator] | None = None) -> Comparison:
+        """Changes since the visit this one follows up; NotFound says plainly what is missing.
+
+        `state` and `current` (this visit's indicators) save reading them again when the
+        caller already has them.
+        """
+        state = state or self.visits.load(visit_id)
         if not state.follows_visit_id:
             raise NotFound("this visit does not follow up an earlier visit")
         try:
@@ -192,7 +202,8 @@ class MetricsService:
                 f"the earlier visit {state.follows_visit_id} is not on this tablet: import its "
                 "bundle or sync it first (it must belong to the same team)") from None
         before = {i.id: i for i in self.indicators(earlier.id)}
-        after = {i.id: i for i in self.indicators(visit_id)}
+        after = {i.id: i for i in (current if current is not None
+                                   else self.indicators(visit_id))}
         changes = [Change(i, after[i].label, before[i].value, after[i].value)
                    for i in after if i in before and (before[i].value is not None
                                                       or after[i].value is not None)]
@@ -201,7 +212,7 @@ class MetricsService:
         for area in state.areas:
             match = old_areas.get((area.kind, area.label.strip().lower()))
             if match is not None:
-                areas.append(Change(area.key, area.label, match.rag().worst, area.rag().worst))
+                areas.append(Change(area.key, area.label, match.rag().overall, area.rag().overall))
         return Comparison(earlier_visit_id=earlier.id, earlier_date=earlier.date,
                           indicators=changes, areas=areas)
 

@@ -1,29 +1,58 @@
-"""The same-day feedback report as plain data, in the running order of the feedback.
+"""Build the same-day feedback report (`visitapp.domain.report`) from a visit.
 
-`build_report_model` turns a `VisitState` into a `ReportModel`: nothing here knows about
-PDF, fonts or reportlab (that is `visitapp.report`). Every piece of text that will be
-printed passes the privacy guard on the way in: text a user confirmed passes; anything
-else that looks like patient data stops the build with `ReportHasPatientData`, naming
-where it is, so no report is written at all.
-
-Running order (domain brief, section C): cover; one-page summary; scope (what we did);
-what works well; areas for improvement by pathway; key recommendations (quick wins and
-longer term, each with an owner); offers of support; next steps. Appendices: RAG summary
-across areas; the data deep dive (filled by a later issue through `extra_appendices`);
-each area's answers with RAG and notes; photos with captions.
+`build_report_model` turns a `VisitState` (and the figures the data service computed
+once) into a `ReportModel`: nothing here knows about PDF, fonts or reportlab (that is
+`visitapp.report`). Every piece of text that will be printed passes the privacy guard on
+the way in: text a user confirmed passes; anything else that looks like patient data
+stops the build with `ReportHasPatientData`, naming where it is, so no report is written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date as date_cls
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from visitapp.domain import privacy
-from visitapp.domain.forms import AREA_KINDS, RAG_ORDER
+from visitapp.domain.forms import AREA_KINDS
+from visitapp.domain.indicators import Indicator
+from visitapp.domain.key_messages import draft_key_messages, headline_figures
+from visitapp.domain.report import (
+    APPENDIX_ANSWERS,
+    APPENDIX_DATA,
+    APPENDIX_PHOTOS,
+    APPENDIX_RAG,
+    FACTUAL_ACCURACY,
+    FRAMING,
+    NO_OWNER,
+    NO_PID_MARKING,
+    RAG_WORDS,
+    REPORT_TITLE,
+    SECTION_TITLES,
+    AnswerRow,
+    AnswerSection,
+    AreaAnswers,
+    ChartSeries,
+    ChartSpec,
+    Cover,
+    DataTable,
+    ExtraSection,
+    FindingEntry,
+    FollowUp,
+    KeyMessage,
+    KeyMessages,
+    PathwayGroup,
+    Photo,
+    RagCounts,
+    RagRow,
+    RecommendationGroup,
+    ReportMeta,
+    ReportModel,
+    Scope,
+    ScopeArea,
+)
 from visitapp.domain.values import format_value
 from visitapp.domain.visit import (
+    AREA_RULE,
     FINDING_KIND_LABELS,
     PATHWAY_LABELS,
     VISIT_TYPE_LABELS,
@@ -33,40 +62,19 @@ from visitapp.domain.visit import (
     Pathway,
     VisitState,
 )
+from visitapp.domain.wording import answer_sentence, format_date, plural
 from visitapp.errors import UserError
 
-REPORT_TITLE = "Same-day feedback"
-NO_PID_MARKING = "Contains no patient-identifiable data"
-RAG_WORDS = {"red": "Red", "amber": "Amber", "green": "Green"}
+__all__ = [
+    "APPENDIX_ANSWERS", "APPENDIX_DATA", "APPENDIX_PHOTOS", "APPENDIX_RAG", "NO_OWNER",
+    "NO_PID_MARKING", "RAG_WORDS", "REPORT_TITLE", "SECTION_TITLES", "ChartSeries",
+    "ChartSpec", "DataTable", "ExtraSection", "ReportHasPatientData", "ReportModel",
+    "build_report_model", "format_date",
+]
+
 HORIZON_LABELS = {Horizon.QUICK_WIN: "Quick wins", Horizon.LONGER_TERM: "Longer term"}
 UNSET_HORIZON_LABEL = "Not yet classed as quick win or longer term"
 OTHER_PATHWAY_LABEL = "Across pathways"
-NO_OWNER = "Owner to be agreed"
-SUMMARY_ITEMS = 3  # findings of each kind on the one-page summary
-SUMMARY_CHARS = 150  # longer findings are shortened on the summary (never elsewhere), so
-# that three of each kind (at most two lines each) fit the one-page summary
-
-# The headings, in order. The renderer prints these exact words; tests look for them.
-SECTION_TITLES = (
-    "Summary",
-    "What we did",
-    "What works well",
-    "Areas for improvement",
-    "Key recommendations",
-    "Offers of support",
-    "Next steps",
-)
-APPENDIX_RAG = "RAG summary across areas"
-APPENDIX_ANSWERS = "Answers by area"
-APPENDIX_PHOTOS = "Photos"
-
-FRAMING = (
-    "Thank you for welcoming us today. This is a critical-friend, non-attributable "
-    "conversation: what we saw and heard on one day, offered to help the system improve "
-    "urgent and emergency care, with no surprises. Nothing here identifies a patient, and "
-    "comments from staff are not attributed to anyone. Please tell us about anything that "
-    "is factually wrong; a written report follows."
-)
 
 
 class ReportHasPatientData(UserError):
@@ -83,201 +91,6 @@ class ReportHasPatientData(UserError):
             f"{where} looks like patient data ({'; '.join(reasons)}){more}: no report was "
             "written; remove it, or confirm it is not patient data, then create the report again"
         )
-
-
-# --- the model ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ReportMeta:
-    title: str  # PDF title
-    author: str
-    subject: str
-    keywords: str
-    system: str
-    date_text: str  # "27 November 2026"
-
-
-@dataclass(frozen=True)
-class Cover:
-    system: str
-    organisations: list[str]  # trust, site (those given)
-    date_text: str
-    visit_type: str
-    team: list[tuple[str, str]]  # (name, role)
-
-
-@dataclass(frozen=True)
-class RagCounts:
-    green: int = 0
-    amber: int = 0
-    red: int = 0
-    not_rated: int = 0
-
-    @property
-    def rated(self) -> int:
-        return self.green + self.amber + self.red
-
-    def get(self, rag: str) -> int:
-        return int(getattr(self, rag))
-
-    @property
-    def worst(self) -> str | None:
-        return next((r for r in reversed(RAG_ORDER) if self.get(r)), None)
-
-
-@dataclass(frozen=True)
-class Summary:
-    framing: str
-    headline: list[str]  # short sentences with the counts
-    rag_totals: RagCounts
-    strengths: list[str]
-    improvements: list[str]
-    recommendations: list[str]
-    more: dict[str, int]  # kind -> how many more are in the full sections
-
-
-@dataclass(frozen=True)
-class ScopeArea:
-    label: str
-    kind: str
-    answered: int
-    visible: int
-    worst_rag: str | None
-
-
-@dataclass(frozen=True)
-class Scope:
-    areas: list[ScopeArea]
-    people_met: list[tuple[str, int]]
-    data_reviewed: list[str]
-    team: list[tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class FindingEntry:
-    id: str
-    text: str
-    pathway: str | None  # label
-    area: str | None  # label
-    owner: str | None = None
-    horizon: str | None = None  # label
-
-
-@dataclass(frozen=True)
-class PathwayGroup:
-    pathway: str  # label
-    findings: list[FindingEntry]
-
-
-@dataclass(frozen=True)
-class RecommendationGroup:
-    horizon: str  # label
-    recommendations: list[FindingEntry]
-
-
-@dataclass(frozen=True)
-class RagRow:
-    area: str
-    counts: RagCounts
-
-
-@dataclass(frozen=True)
-class AnswerRow:
-    item_id: str
-    prompt: str
-    answer: str  # "" when not answered
-    rag: str | None
-    note: str | None
-
-
-@dataclass(frozen=True)
-class AnswerSection:
-    title: str
-    rows: list[AnswerRow]
-
-
-@dataclass(frozen=True)
-class AreaAnswers:
-    area: str
-    answered: int
-    visible: int
-    sections: list[AnswerSection]
-
-
-@dataclass(frozen=True)
-class Photo:
-    path: Path | None  # the report copy on this tablet; None when the file is missing
-    caption: str
-    area: str | None
-    width: int | None
-    height: int | None
-
-
-@dataclass(frozen=True)
-class DataTable:
-    header: list[str]
-    rows: list[list[str]]
-
-
-@dataclass(frozen=True)
-class ChartSeries:
-    name: str
-    values: list[float | None]  # one per category; None where there is no figure
-
-
-@dataclass(frozen=True)
-class ChartSpec:
-    """A chart as plain data; `visitapp.report.charts` draws it.
-
-    kind "bars": grouped bars per category; "lines": one line per series over the
-    categories. `reference` draws a labelled horizontal line (a standard, e.g. 95%).
-    """
-
-    kind: str
-    title: str
-    categories: list[str]
-    series: list[ChartSeries]
-    unit: str = ""
-    reference: float | None = None
-    reference_label: str | None = None
-
-
-@dataclass(frozen=True)
-class ExtraSection:
-    """A generic appendix block: the data deep dive fills one (`services.data_report`)."""
-
-    title: str
-    paragraphs: list[str] = field(default_factory=list)
-    tables: list[DataTable] = field(default_factory=list)
-    charts: list[ChartSpec] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # after the charts: definitions, sources
-
-
-@dataclass(frozen=True)
-class ReportModel:
-    meta: ReportMeta
-    cover: Cover
-    summary: Summary
-    scope: Scope
-    strengths: list[FindingEntry]
-    improvements: list[PathwayGroup]
-    recommendations: list[RecommendationGroup]
-    support: list[FindingEntry]
-    next_steps: list[FindingEntry]
-    rag_grid: list[RagRow]
-    extra_appendices: list[ExtraSection]
-    area_answers: list[AreaAnswers]
-    photos: list[Photo]
-
-    @property
-    def findings_count(self) -> int:
-        return (len(self.strengths) + sum(len(g.findings) for g in self.improvements)
-                + sum(len(g.recommendations) for g in self.recommendations)
-                + len(self.support) + len(self.next_steps))
-
-    @property
-    def answers_count(self) -> int:
-        return sum(a.answered for a in self.area_answers)
 
 
 # --- building it -------------------------------------------------------------------------
@@ -300,28 +113,6 @@ class _Guard:
             raise ReportHasPatientData(self.problems)
 
 
-def format_date(iso: str | None) -> str:
-    if not iso:
-        return "Date not recorded"
-    try:
-        d = date_cls.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return f"{d.day} {d.strftime('%B %Y')}"
-
-
-def _shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
-    return cut.rstrip(",;:.") + "…"
-
-
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
 PhotoPath = Callable[[str], Path | None]
 
 
@@ -329,11 +120,17 @@ def build_report_model(
     state: VisitState,
     photo_path: PhotoPath | None = None,
     extra_appendices: list[ExtraSection] | None = None,
+    *,
+    indicators: Sequence[Indicator] = (),
+    follow_up: FollowUp | None = None,
+    team_messages: Sequence[tuple[KeyMessage, bool]] | None = None,
 ) -> ReportModel:
     """The report for `state`; `photo_path(sha256)` finds a stored file (None if missing).
 
-    Raises `ReportHasPatientData` (a `UserError`) before anything is rendered when some
-    unconfirmed text looks like patient data.
+    `indicators` and `follow_up` are the figures computed once by the data service;
+    `team_messages` are the key messages the team set (with whether each was confirmed),
+    None to use the draft. Raises `ReportHasPatientData` (a `UserError`) before anything
+    is rendered when some unconfirmed text looks like patient data.
     """
     guard = _Guard()
     system = guard("the system name", state.title)
@@ -353,43 +150,49 @@ def build_report_model(
     scope_areas: list[ScopeArea] = []
     rag_grid: list[RagRow] = []
     area_answers: list[AreaAnswers] = []
-    totals = {"green": 0, "amber": 0, "red": 0, "not_rated": 0}
     for area in state.areas:
         label = guard(f"the name of area {area.key}", area.label)
         area_labels[area.key] = label
-        values = area.values()
-        visible = area.form.visible_items(values)
-        visible_ids = {i.id for i in visible}
-        counts = {"green": 0, "amber": 0, "red": 0, "not_rated": 0}
+        visible = area.visible_items()
+        rating = area.rag()
         sections: list[AnswerSection] = []
-        answered = 0
+        answered = not_rated = 0
         for section in area.form.sections:
             rows: list[AnswerRow] = []
             for item in section.items:
                 ans = area.answers.get(item.id)
-                if item.id not in visible_ids or ans is None:
+                if item not in visible or ans is None or (ans.value is None and not ans.note):
                     continue  # hidden, or neither answered nor noted
                 where = f"area {label!r}, item {item.id}"
                 answer_text = ""
-                rag = None
                 if ans.value is not None:
                     answered += 1
                     answer_text = guard(f"the answer to {where}", format_value(item, ans.value),
                                         ans.value_confirmed)
-                    rag = item.suggested_rag(ans.value)
-                    counts[rag or "not_rated"] += 1
+                rag = area.item_rag(item) if ans.value is not None else None
+                not_rated += ans.value is not None and rag is None
                 note = guard(f"the note on {where}", ans.note, ans.note_confirmed) or None
-                rows.append(AnswerRow(item_id=item.id, prompt=item.prompt, answer=answer_text,
-                                      rag=rag, note=note))
+                rows.append(AnswerRow(
+                    item_id=item.id, prompt=item.prompt, answer=answer_text, rag=rag,
+                    note=note, suggested_rag=area.suggested_rag(item),
+                    rated_by_team=ans.team_rag is not None and ans.value is not None,
+                    critical=item.critical))
             if rows:
                 sections.append(AnswerSection(title=section.title, rows=rows))
-        rc = RagCounts(**counts)
-        for k in totals:
-            totals[k] += counts[k]
-        scope_areas.append(ScopeArea(label=label, kind=AREA_KINDS.get(area.kind, area.kind),
-                                     answered=answered, visible=len(visible),
-                                     worst_rag=rc.worst))
-        rag_grid.append(RagRow(area=label, counts=rc))
+        counts = RagCounts(**rating.counts, not_rated=not_rated)
+        # Walked: answered, or marked done (issue 12 adds `done`); an area with neither was
+        # planned but not visited.
+        if answered or getattr(area, "done", False):
+            scope_areas.append(ScopeArea(
+                label=label, kind=AREA_KINDS.get(area.kind, area.kind), answered=answered,
+                visible=len(visible), overall=rating.overall, set_by_team=rating.set_by_team,
+                counts=counts))
+        values = area.values()
+        critical = [guard(f"area {label!r}, item {i}", answer_sentence(
+            label, area.form.item(i), values[i], "red"),  # type: ignore[arg-type]
+            area.answers[i].value_confirmed) for i in rating.critical_reds if i in values]
+        rag_grid.append(RagRow(area=label, counts=counts, overall=rating.overall,
+                               set_by_team=rating.set_by_team, critical_reds=critical))
         if sections:
             area_answers.append(AreaAnswers(area=label, answered=answered,
                                             visible=len(visible), sections=sections))
@@ -428,40 +231,22 @@ def build_report_model(
 
     extras = list(extra_appendices or [])
     for x in extras:
-        guard(f"the heading of appendix {x.title!r}", x.title)
-        for note in x.notes:
-            guard(f"appendix {x.title!r}", note)
-        for chart in x.charts:
-            for label in [chart.title, *chart.categories, *(c.name for c in chart.series)]:
-                guard(f"a chart in appendix {x.title!r}", label)
-        for p in x.paragraphs:
-            guard(f"appendix {x.title!r}", p)
-        for t in x.tables:
-            for cell in [*t.header, *(c for row in t.rows for c in row)]:
-                guard(f"a table in appendix {x.title!r}", cell)
+        _guard_extra(guard, x)
 
+    if team_messages is not None:
+        messages = [m for m, _ in team_messages]
+        for n, (m, confirmed) in enumerate(team_messages, 1):
+            guard(f"key message {n}", m.text, confirmed)
+    else:
+        messages = draft_key_messages(state, follow_up)
+        for n, m in enumerate(messages, 1):
+            guard(f"key message {n} (drafted)", m.text)
     guard.check()
 
-    rag_totals = RagCounts(**totals)
-    strengths = entries[FindingKind.STRENGTH.value]
-    concerns = entries[FindingKind.CONCERN.value]
-    recs = [e for g in recommendations for e in g.recommendations]
-    answered_total = sum(a.answered for a in scope_areas)
-    headline = _headline(len(scope_areas), sum(c for _, c in people), len(data_reviewed),
-                         answered_total, rag_totals, len(strengths), len(concerns), len(recs))
-    summary = Summary(
-        framing=FRAMING,
-        headline=headline,
-        rag_totals=rag_totals,
-        strengths=[_shorten(e.text) for e in strengths[:SUMMARY_ITEMS]],
-        improvements=[_shorten(e.text) for e in concerns[:SUMMARY_ITEMS]],
-        recommendations=[
-            _shorten(e.text, SUMMARY_CHARS - min(len(e.owner or ""), 40) - 3)
-            + (f" ({_shorten(e.owner, 40)})" if e.owner else "") for e in recs[:SUMMARY_ITEMS]],
-        more={"strength": max(0, len(strengths) - SUMMARY_ITEMS),
-              "concern": max(0, len(concerns) - SUMMARY_ITEMS),
-              "recommendation": max(0, len(recs) - SUMMARY_ITEMS)},
-    )
+    key = KeyMessages(framing=FRAMING, messages=messages,
+                      headline=headline_figures(indicators),
+                      did=_did(len(scope_areas), sum(c for _, c in people), len(data_reviewed)),
+                      set_by_team=team_messages is not None)
     lead = team[0][0] if team else "Peer visit team"
     meta = ReportMeta(
         title=f"{REPORT_TITLE}: {system}, {date_text}",
@@ -475,14 +260,17 @@ def build_report_model(
         meta=meta,
         cover=Cover(system=system, organisations=[o for o in (trust, site) if o],
                     date_text=date_text, visit_type=visit_type, team=team),
-        summary=summary,
+        key_messages=key,
+        follow_up=follow_up,
         scope=Scope(areas=scope_areas, people_met=people, data_reviewed=data_reviewed,
                     team=team),
-        strengths=strengths,
+        strengths=entries[FindingKind.STRENGTH.value],
         improvements=improvements,
         recommendations=recommendations,
         support=entries[FindingKind.SUPPORT.value],
         next_steps=entries[FindingKind.NEXT_STEP.value],
+        factual_accuracy=FACTUAL_ACCURACY,
+        area_rule=AREA_RULE,
         rag_grid=rag_grid,
         extra_appendices=extras,
         area_answers=area_answers,
@@ -490,28 +278,30 @@ def build_report_model(
     )
 
 
-def _headline(areas: int, people: int, data: int, answered: int, rag: RagCounts,
-              strengths: int, concerns: int, recs: int) -> list[str]:
-    """Three plain sentences with the counts; an empty visit says so instead."""
+def _guard_extra(guard: _Guard, x: ExtraSection) -> None:
+    guard(f"the heading of appendix {x.title!r}", x.title)
+    for note in x.notes:
+        guard(f"appendix {x.title!r}", note)
+    for chart in x.charts:
+        for label in [chart.title, chart.summary, *chart.categories,
+                      *(c.name for c in chart.series)]:
+            guard(f"a chart in appendix {x.title!r}", label)
+    for p in x.paragraphs:
+        guard(f"appendix {x.title!r}", p)
+    for t in x.tables:
+        for cell in [t.title or "", *t.header, *(c for row in t.rows for c in row)]:
+            guard(f"a table in appendix {x.title!r}", cell)
+
+
+def _did(areas: int, people: int, data: int) -> str:
+    """One sentence of what the team did; an empty visit says so instead."""
     did = [part for n, part in (
-        (areas, f"visited {_plural(areas, 'area')}"),
-        (people, f"met {_plural(people, 'person', 'people')}"),
-        (data, f"reviewed {_plural(data, 'data source')}")) if n]
-    lines = [("We " + (", ".join(did[:-1]) + " and " + did[-1] if len(did) > 1 else did[0]) + "."
-              ) if did else "No areas visited, people met or data reviewed have been recorded."]
-    if answered:
-        lines.append(f"We recorded {_plural(answered, 'answer')}: {rag.green} rated green, "
-                     f"{rag.amber} amber and {rag.red} red.")
-    else:
-        lines.append("No answers have been recorded.")
-    if strengths or concerns or recs:
-        lines.append(f"We found {_plural(strengths, 'thing', 'things')} that "
-                     f"{'works' if strengths == 1 else 'work'} well and "
-                     f"{_plural(concerns, 'area')} for improvement, and make "
-                     f"{_plural(recs, 'recommendation')}.")
-    else:
-        lines.append("No findings have been recorded yet.")
-    return lines
+        (areas, f"visited {plural(areas, 'area')}"),
+        (people, f"met {plural(people, 'person', 'people')}"),
+        (data, f"reviewed {plural(data, 'data source')}")) if n]
+    if not did:
+        return "No areas visited, people met or data reviewed have been recorded."
+    return "We " + (", ".join(did[:-1]) + " and " + did[-1] if len(did) > 1 else did[0]) + "."
 
 
 def _finding_order(f: FindingState) -> tuple[int, str, str]:

@@ -253,6 +253,10 @@ class BackgroundSync:
                 self.on_done(None, err)
             except SyncError as err:
                 self.on_done(None, err)
+            except Exception as err:  # never a traceback or a dead sync thread
+                self.on_done(None, SyncError(
+                    f"sync failed unexpectedly ({type(err).__name__}); every change is kept "
+                    "on this tablet"))
             self._wake.wait(wait)
             self._wake.clear()
 

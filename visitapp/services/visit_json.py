@@ -18,9 +18,12 @@ def visit_to_json(state: VisitState, conflicts: Sequence[dict[str, Any]] = ()) -
     for area in areas:
         for item_id in sorted(area.answers):
             a = area.answers[item_id]
+            item = area.form.item(item_id)
+            suggested = item.suggested_rag(a.value) if item is not None else None
             answers.append({
                 "area_key": area.key, "item_id": item_id, "value": a.value, "note": a.note,
                 "answered_by": a.answered_by if a.value is not None else None,
+                "rag": a.team_rag or suggested, "suggested_rag": suggested,
             })
     return {
         "id": state.id,
@@ -40,7 +43,8 @@ def visit_to_json(state: VisitState, conflicts: Sequence[dict[str, Any]] = ()) -
                 "form_version": a.form.version, "form_hash": a.form.content_hash,
                 "position": a.position, "done": a.done,
                 "progress": _progress(a.progress()),
-                "rag": {"worst": (r := a.rag()).worst, "counts": r.counts},
+                "rag": {"overall": (r := a.rag()).overall, "counts": r.counts,
+                        "set_by_team": r.set_by_team},
             }
             for a in areas
         ],

@@ -35,8 +35,24 @@ from visitapp.errors import BadValue, NotFound, PatientDataWarning
 from visitapp.services.catalogue import FormCatalogue
 from visitapp.store import oplog
 from visitapp.store.db import Database, utc_now
+from visitapp.store.entities import winning_values
 
 MAX_LABEL = 80
+RAGS = ("green", "amber", "red")
+# The team's ratings are ops on entities with no state table (read back from the op
+# winners, as metrics are): no schema change, and they sync and travel in bundles as is.
+ITEM_RATING_ENTITY = "rating"  # id "area_key/item_id", field "rag"
+AREA_RATING_ENTITY = "area_rating"  # id area_key, field "rag"
+
+
+def rag_choice(rag: str | None) -> str | None:
+    if rag is None:
+        return None
+    word = str(rag).strip().lower()
+    word = {"g": "green", "a": "amber", "r": "red"}.get(word, word)
+    if word not in RAGS:
+        raise BadValue(f"rating {rag!r} is not one of: green, amber, red")
+    return word
 
 
 def guard_text(where: str, text: str | None, confirmed: bool) -> None:
@@ -58,6 +74,11 @@ def _choice(enum: type, value: str | None, what: str, optional: bool = False) ->
     except ValueError:
         raise BadValue(
             f"{what} {value!r} is not one of: {', '.join(e.value for e in enum)}") from None
+
+
+def _known_rag(value: Any) -> str | None:
+    """A stored rating, or None for a cleared one or another machine's bad value."""
+    return value if value in RAGS else None
 
 
 class VisitService:
@@ -251,6 +272,27 @@ class VisitService:
                          entity_id=f"{area_key_}/{item_id}", field="note", value=text,
                          author=author, confirmed=confirmed and bool(text))
 
+    def rate_item(self, visit_id: str, area_key_: str, item_id: str, rag: str | None,
+                  author: str | None = None) -> str | None:
+        """Set the team's rating of an item (None: back to the suggested rating)."""
+        value = rag_choice(rag)
+        with self.db.write() as conn:
+            self._item_in(conn, visit_id, area_key_, item_id)
+            oplog.record(self.db, conn, visit_id=visit_id, entity=ITEM_RATING_ENTITY,
+                         entity_id=f"{area_key_}/{item_id}", field="rag", value=value,
+                         author=author)
+        return value
+
+    def rate_area(self, visit_id: str, area_key_: str, rag: str | None,
+                  author: str | None = None) -> str | None:
+        """Set the team's rating of a whole area (None: back to the computed rating)."""
+        value = rag_choice(rag)
+        with self.db.write() as conn:
+            self.require_area(conn, visit_id, area_key_)
+            oplog.record(self.db, conn, visit_id=visit_id, entity=AREA_RATING_ENTITY,
+                         entity_id=area_key_, field="rag", value=value, author=author)
+        return value
+
     # --- findings ------------------------------------------------------------------
 
     def add_finding(self, visit_id: str, *, kind: str, text: str, pathway: str | None = None,
@@ -364,6 +406,8 @@ class VisitService:
                 "width, height, caption_confirmed, created_by, created_at FROM attachments "
                 "WHERE visit_id = ? AND COALESCE(deleted, 0) = 0 AND sha256 IS NOT NULL "
                 "ORDER BY created_at, id", (visit_id,)).fetchall()
+            item_ratings = winning_values(conn, visit_id, ITEM_RATING_ENTITY)
+            area_ratings = winning_values(conn, visit_id, AREA_RATING_ENTITY)
         state = VisitState(
             id=row[0], system=row[1], trust=row[2], site=row[3], date=row[4],
             visit_type=row[5], follows_visit_id=row[6], status=row[7],
@@ -376,6 +420,7 @@ class VisitService:
             area = AreaState(key=key, kind=kind, label=label,
                              form=self.catalogue.by_hash(form_hash), position=position or 0,
                              done=bool(done))
+            area.team_rag = _known_rag(area_ratings.get(key, {}).get("rag"))
             by_key[key] = area
             state.areas.append(area)
         for a_key, item_id, value, note, confirmed, by, at in answers:
@@ -386,6 +431,12 @@ class VisitService:
                 value=None if value is None else json.loads(value), note=note,
                 note_confirmed=bool(confirmed), answered_by=by, answered_at=at,
                 value_confirmed=f"{a_key}/{item_id}" in confirmed_values)
+        for entity_id, fields in item_ratings.items():
+            a_key, _, item_id = entity_id.partition("/")
+            rag = _known_rag(fields.get("rag"))
+            area = by_key.get(a_key)
+            if area is not None and rag is not None:
+                area.answers.setdefault(item_id, AnswerState()).team_rag = rag
         for f in findings:
             if f[1] is None:
                 continue

@@ -45,7 +45,7 @@ class TabletPrefs:
             data = {}
         if not isinstance(data, dict):
             data = {}
-        for part in ("i_am", "positions"):
+        for part in ("i_am", "positions", "photo_reminder"):
             if not isinstance(data.get(part), dict):
                 data[part] = {}
         return data
@@ -61,6 +61,16 @@ class TabletPrefs:
                 self._data["i_am"].pop(visit_id, None)
             self._write()
 
+    # --- the no-patient reminder before a visit's first photo -------------------------
+
+    def photo_reminder_seen(self, visit_id: str) -> bool:
+        return visit_id in self._data.get("photo_reminder", {})
+
+    def set_photo_reminder_seen(self, visit_id: str) -> None:
+        with self._lock:
+            self._data.setdefault("photo_reminder", {})[visit_id] = True
+            self._write()
+
     # --- where the user was ---------------------------------------------------------
 
     def set_position(self, visit_id: str, area_key: str, item_id: str) -> None:
@@ -72,7 +82,7 @@ class TabletPrefs:
                 return  # the same item again: nothing to write
             place["last"] = [area_key, item_id]
             areas[area_key] = item_id
-            self._write()
+            self._write(durable=False)
 
     def last_position(self, visit_id: str) -> tuple[str, str] | None:
         """(area key, item id) last touched in the visit on this tablet, if any."""
@@ -86,14 +96,19 @@ class TabletPrefs:
         item = self._data["positions"].get(visit_id, {}).get("areas", {}).get(area_key)
         return item if isinstance(item, str) else None
 
-    def _write(self) -> None:
+    def _write(self, durable: bool = True) -> None:
+        """Replace the file whole (never half-written); `durable` waits for the disk.
+
+        The place in an area is written on the tap path and losing the last one in a
+        power cut costs nothing, so it skips the fsync; "I am" does not."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".ui-")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump(self._data, fh, indent=1, sort_keys=True)
                 fh.flush()
-                os.fsync(fh.fileno())
+                if durable:
+                    os.fsync(fh.fileno())
             os.replace(tmp, self.path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

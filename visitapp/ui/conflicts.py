@@ -119,6 +119,6 @@ class ConflictsSection:
             try:
                 value = parse_value(item, raw)
             except ValueError as err:
-                error.value, error_box.visible = f"Not saved: {err}", True
+                error.value, error_box.visible = f"Not saved: {vm.user_words(err, capital=False)}", True
                 return
         self._resolve(c, value=value)

@@ -4,7 +4,6 @@ and attach a photo with its caption; and the save step they share."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import flet as ft
@@ -37,7 +36,7 @@ def save_from_dialog(app: Any, save: Callable[[], object], *, warning: Any, erro
         warning.show(problem.reasons)
         return
     except UserError as problem:
-        error.value, error.visible = f"{not_done}: {problem}", True
+        error.value, error.visible = f"{not_done}: {vm.user_words(problem, capital=False)}", True
         return
     app.page.pop_dialog()
     app.mark_saved(saved_what)
@@ -183,24 +182,19 @@ def confirm_delete_finding(app: Any, visit_id: str, finding: FindingState,
 
 async def attach_photo_flow(app: Any, visit_id: str, area_key: str | None,
                             item_id: str | None, on_done: Callable[[], None]) -> None:
-    """Pick a file, then ask for a caption (with the reminder) and store it."""
-    picker: ft.FilePicker = app.file_picker
-    try:
-        files = await picker.pick_files(dialog_title="Choose a photo",
-                                        file_type=ft.FilePickerFileType.IMAGE, with_data=True)
-    except Exception as err:  # noqa: BLE001 - no picker on this platform
-        app.toast(f"Photos cannot be picked here: {err}")
+    """The no-patient reminder before the visit's first photo on this tablet, then a
+    picture from the photo source (camera or file), then its caption, then store it."""
+    from visitapp.ui.photo_sources import confirm_no_patients
+
+    if not app.prefs.photo_reminder_seen(visit_id):
+        if not await confirm_no_patients(app, vm.PRIVACY_REMINDER):
+            return
+        app.prefs.set_photo_reminder_seen(visit_id)
+    picture = await app.photo_source.take(app)
+    if picture is None:
         return
-    if not files:
-        return
-    f = files[0]
-    data = f.bytes
-    if data is None and f.path:
-        data = Path(f.path).read_bytes()
-    if not data:
-        app.toast("That file could not be read. Try another.")
-        return
-    CaptionDialog(app, visit_id, data, f.name or "photo", area_key, item_id, on_done).open()
+    data, name = picture
+    CaptionDialog(app, visit_id, data, name, area_key, item_id, on_done).open()
     app.page.update()
 
 

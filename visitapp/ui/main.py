@@ -28,6 +28,7 @@ from visitapp.services.sync import BackgroundSync, SyncStatus
 from visitapp.services.walkthrough import TabletPrefs, ensure_demo_visit
 from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
+from visitapp.ui.photo_sources import FilePickerSource, PhotoSource, photo_source_for
 from visitapp.ui.routes import build_screen, stack_for
 from visitapp.ui.web_index import write_web_assets
 from visitapp.ui.widgets import SMALL, app_theme, sem
@@ -143,6 +144,7 @@ class App:
         self.status_bars: list[StatusBar] = []
         self.connectivity: ft.Connectivity | None = None
         self.file_picker: ft.FilePicker | None = None
+        self.photo_source: PhotoSource = FilePickerSource()
         self.activity: Callable[[], None] = lambda: None  # a tap or save: the idle lock waits
 
     # --- start-up ------------------------------------------------------------------
@@ -160,6 +162,7 @@ class App:
         if self.sync is not None:
             self.sync.listen(self._sync_done)
         self.file_picker = ft.FilePicker()
+        self.photo_source = photo_source_for(page)
         try:
             self.connectivity = ft.Connectivity(on_change=self._connectivity_changed)
             page.run_task(self._first_connectivity)
@@ -293,7 +296,7 @@ class App:
         if isinstance(err, PatientDataWarning | UserError):
             self.toast(vm.user_words(err))
         elif isinstance(err, StoreError):
-            self.toast(f"Not saved: {vm.user_words(err)}. Try again; if it keeps happening, "
+            self.toast(f"Not saved: {vm.user_words(err, capital=False)}. Try again; if it keeps happening, "
                        "restart the app.")
         else:
             self.toast(f"Something went wrong: {err}")
@@ -342,7 +345,7 @@ class App:
                 try:
                     screen = build_screen(self, r)
                 except UserError as err:  # a visit or area no longer on this tablet
-                    self.toast(str(err))
+                    self.toast(vm.user_words(err))
                     if route != "/":
                         self.show("/")
                     return

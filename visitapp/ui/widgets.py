@@ -249,7 +249,7 @@ def rag_badge(worst: str | None, ident: str | None = None) -> ft.Control:
                            padding=ft.Padding.symmetric(horizontal=10, vertical=4),
                            border=ft.Border.all(1, theme.NHS_MID_GREY), border_radius=12)
     else:
-        box = ft.Container(ft.Text(f"Worst rating: {choice.label}", size=SMALL,
+        box = ft.Container(ft.Text(f"Area rating: {choice.label}", size=SMALL,
                                    color=choice.on_colour, weight=ft.FontWeight.BOLD),
                            bgcolor=choice.colour, border_radius=12,
                            padding=ft.Padding.symmetric(horizontal=10, vertical=4))

@@ -28,6 +28,9 @@ from visitapp.domain.visit import AnswerState, AreaState
 
 CHUNK = 300
 ROW_ENTITIES = {"visit", "area", "answer", "finding", "attachment", "metric_day"}
+# The team's ratings, as the tablets write them (visitapp.services.visits): an item's
+# ("rating", "AREA_KEY/ITEM_ID", "rag") and an area's ("area_rating", "AREA_KEY", "rag").
+RATING_ENTITIES = {"rating", "area_rating"}
 METRIC_ENTITIES = {"metric_day", "metric", "metric_settings"}
 FORM_ENTITY = "form"
 Touched = tuple[str, str, str]  # (visit_id, entity, entity_id)
@@ -45,17 +48,20 @@ def refresh(conn: Connection, touched: Iterable[Touched]) -> None:
     """Rewrite the read rows of the touched entities from their winning values."""
     by_kind: dict[tuple[str, str], set[str]] = defaultdict(set)
     forms: set[str] = set()
+    areas_to_rate: set[tuple[str, str]] = set()
     for visit_id, entity, entity_id in touched:
         if entity == FORM_ENTITY:
             forms.add(entity_id)
+        elif entity in RATING_ENTITIES:
+            # The team's own rating of an item ("area/item") or of an area ("area").
+            areas_to_rate.add((visit_id, entity_id.partition("/")[0]))
         elif entity in ROW_ENTITIES or entity in METRIC_ENTITIES:
             by_kind[(visit_id, entity)].add(entity_id)
     if forms:
         _store_forms(conn, forms)
-    if not by_kind:
+    if not by_kind and not areas_to_rate:
         return
     fields = _winning_fields(conn, by_kind)
-    areas_to_rate: set[tuple[str, str]] = set()
     metric_visits: set[str] = set()
     for (visit_id, entity), ids in by_kind.items():
         if entity in METRIC_ENTITIES:
@@ -207,28 +213,69 @@ def load_form(conn: Connection, form_hash: str | None) -> Form | None:
     return None if content is None else form_from_content(content)
 
 
+def _team_ratings(conn: Connection, visit_id: str) -> dict[tuple[str, str | None], str]:
+    """The ratings the team set in a visit: (area, item) for an item, (area, None) for an
+    area; a rating cleared by the team (null) or not a RAG word is left out."""
+    fs = sync_tables.field_state
+    out: dict[tuple[str, str | None], str] = {}
+    for entity, entity_id, value in conn.execute(select(fs.c.entity, fs.c.entity_id, fs.c.value)
+                                                 .where(fs.c.visit_id == visit_id,
+                                                        fs.c.entity.in_(sorted(RATING_ENTITIES)),
+                                                        fs.c.field == "rag")):
+        rag = json.loads(value)
+        if rag not in ("red", "amber", "green"):
+            continue
+        if entity == "area_rating":
+            out[(entity_id, None)] = rag
+        else:
+            area_key, _, item_id = entity_id.partition("/")
+            out[(area_key, item_id)] = rag
+    return out
+
+
 def rate_areas(conn: Connection, areas: set[tuple[str, str]]) -> None:
-    """Store each area's RAG roll-up, worked out by the tablet's own rule."""
+    """Store each area's RAG roll-up, worked out by the tablet's own rule.
+
+    A few queries per visit, not per area: a push touches many areas of few visits.
+    """
     ra, ans = t.read_areas, t.read_answers
-    for visit_id, area_key in sorted(areas):
-        area = conn.execute(select(ra.c.form_hash, ra.c.kind, ra.c.label).where(
-            ra.c.visit_id == visit_id, ra.c.entity_id == area_key)).first()
-        if area is None:
-            continue  # answers can arrive before their area: rated when it comes
-        form = load_form(conn, area.form_hash)
-        counts = {"red": 0, "amber": 0, "green": 0}
-        worst = None
-        if form is not None:
-            state = AreaState(key=area_key, kind=area.kind or "", label=area.label or "",
-                              form=form)
-            for item_id, value in conn.execute(select(ans.c.item_id, ans.c.value).where(
-                    ans.c.visit_id == visit_id, ans.c.area_key == area_key)):
-                if value is not None:
-                    state.answers[item_id] = AnswerState(value=json.loads(value))
-            rollup = state.rag()
-            worst, counts = rollup.worst, {k: rollup.counts.get(k, 0) for k in counts}
-        conn.execute(ra.update().where(ra.c.visit_id == visit_id, ra.c.entity_id == area_key)
-                     .values(rag_worst=worst, **counts))
+    by_visit: dict[str, set[str]] = defaultdict(set)
+    for visit_id, area_key in areas:
+        by_visit[visit_id].add(area_key)
+    updates: list[dict[str, Any]] = []
+    forms: dict[str | None, Form | None] = {}
+    for visit_id, keys in sorted(by_visit.items()):
+        found = {r.entity_id: r for chunk in _chunks(sorted(keys)) for r in conn.execute(
+            select(ra.c.entity_id, ra.c.form_hash, ra.c.kind, ra.c.label).where(
+                ra.c.visit_id == visit_id, ra.c.entity_id.in_(chunk)))}
+        team = _team_ratings(conn, visit_id)
+        # Answers can arrive before their area: an area not here yet is rated when it comes.
+        values: dict[str, dict[str, Any]] = defaultdict(dict)
+        for chunk in _chunks(sorted(found)):
+            for area_key, item_id, value in conn.execute(
+                    select(ans.c.area_key, ans.c.item_id, ans.c.value).where(
+                        ans.c.visit_id == visit_id, ans.c.area_key.in_(chunk),
+                        ans.c.value.is_not(None))):
+                values[area_key][item_id] = json.loads(value)
+        for area_key, area in found.items():
+            if area.form_hash not in forms:
+                forms[area.form_hash] = load_form(conn, area.form_hash)
+            form = forms[area.form_hash]
+            counts = {"red": 0, "amber": 0, "green": 0}
+            worst = None
+            if form is not None:
+                state = AreaState(key=area_key, kind=area.kind or "", label=area.label or "",
+                                  form=form, team_rag=team.get((area_key, None)))
+                state.answers = {i: AnswerState(value=v, team_rag=team.get((area_key, i)))
+                                 for i, v in values[area_key].items()}
+                rollup = state.rag()
+                worst, counts = rollup.overall, {k: rollup.counts.get(k, 0) for k in counts}
+            updates.append({"v": visit_id, "k": area_key, "rag_worst": worst, **counts})
+    if updates:
+        from sqlalchemy import bindparam
+
+        conn.execute(ra.update().where(ra.c.visit_id == bindparam("v"),
+                                       ra.c.entity_id == bindparam("k")), updates)
 
 
 def _metric_fields(conn: Connection, visit_id: str, entity: str) -> dict[str, dict[str, Any]]:

@@ -21,7 +21,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def mount(app: FastAPI, engine: Engine, *, now_ms: Callable[[], int],
           settings: WebSettings | None = None) -> None:
-    from sync.server.web import pages, security, sign_in
+    from sync.server.web import admin, pages, security, sign_in
 
     settings = settings or WebSettings.from_environment()
     app.state.web = security.WebContext(engine=engine, now_ms=now_ms, settings=settings)
@@ -31,3 +31,4 @@ def mount(app: FastAPI, engine: Engine, *, now_ms: Callable[[], int],
     security.install_handlers(app)
     app.include_router(sign_in.router)
     app.include_router(pages.router)
+    app.include_router(admin.router)

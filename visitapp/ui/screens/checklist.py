@@ -94,11 +94,18 @@ class ItemRow:
             meta.append(sem(f"req-{iid}", self.required))
         self.flags_box = sem(f"flags-{iid}", self.flags, visible=False)
         meta.append(self.flags_box)
+        # A rated item (thresholds or an expected answer) shows, once answered, the rating
+        # its answer suggests (or the team's) in one small line; More changes it.
+        self.rated = item.rated and item.type is not AnswerType.RAG
+        self.rating = ft.Text("", size=SMALL, color=theme.NHS_TEXT)
+        self.rating_box = sem(f"suggested-{iid}", self.rating, visible=False)
         words = ft.Column(spacing=2, expand=True, controls=[
             ft.Text(item.prompt, size=BODY, weight=ft.FontWeight.W_600, color=theme.NHS_TEXT),
             ft.Row(meta, spacing=10, wrap=True)] if item.required else [
             ft.Text(item.prompt, size=BODY, weight=ft.FontWeight.W_600, color=theme.NHS_TEXT),
             self.flags_box])
+        if self.rated:
+            words.controls.append(self.rating_box)
         if spec.inline(item):
             main: ft.Control = ft.Row([words, control, self.more], spacing=10,
                                       vertical_alignment=ft.CrossAxisAlignment.CENTER)
@@ -148,21 +155,49 @@ class ItemRow:
             self.shown.value, self.shown_box.visible = f"Saved: {shown}", True
         else:
             self.shown_box.visible = False
+        self.show_rating()
+
+    def show_rating(self) -> None:
+        if not self.rated:
+            return
+        answer = self.screen.area.answers.get(self.item.id)
+        self.rating_box.visible = answer is not None and answer.value is not None
+        if self.rating_box.visible:
+            self.rating.value = vm.rating_words(
+                self.item, self.screen.area.suggested_rag(self.item), answer.team_rag)
+
+    def _rate(self, rag: str | None) -> None:
+        s = self.screen
+        try:
+            s.model.rate_item(self.item.id, rag)
+        except (UserError, StoreError) as err:
+            s.app.problem(err)
+            return
+        self.show_rating()
+        s.app.mark_saved("rating")
+        s.relayout()
+        s.app.push(self.control, s.progress, s.rag)
 
     def _pick(self, value: str) -> None:
         current = self.screen.model.value(self.item.id)
         if vm.is_multi(self.item):
-            chosen = vm.toggle_multi(current, value)
-            self.screen.set_answer(self, chosen or None)
+            chosen: Any = vm.toggle_multi(current, value) or None
         else:
-            self.screen.set_answer(self, None if current == value else value)
+            chosen = None if current == value else value
+        # The choice shows at once; the write follows straight after on the event loop
+        # (in tap order). The "Saved" line says when it is on disk, and a refused write
+        # puts the choice back as it was.
+        assert self.choices is not None
+        self.choices.show(chosen)
+        self.screen.app.push(self.choices, status=False)
+        self.screen.app.page.run_task(self.screen.set_answer_soon, self, chosen)
 
     def _save_entry(self, text: str) -> None:
         self.screen.set_answer(self, text.strip() or None, raise_errors=True)
         self.error_box.visible = False
 
     def _entry_error(self, err: Exception) -> None:
-        self.error.value = f"Not saved: {vm.user_words(err)}"
+        self.error.value = f"Not saved: {vm.user_words(err, capital=False)}"
         self.error_box.visible = True
         self.push()
 
@@ -191,12 +226,20 @@ class ItemRow:
                 action()
             return run
 
+        if self.rating_box.visible:
+            lines.append(ft.Text(self.rating.value, size=BODY, color=theme.NHS_TEXT))
+            lines.append(ft.Row(wrap=True, spacing=8, run_spacing=8, controls=[
+                *[button(f"rate-{iid}-{c.value}", f"Team: {c.label}",
+                         then(lambda v=c.value: self._rate(v))) for c in vm.RAG_CHOICES],
+                button(f"rate-{iid}-suggested", "Use suggested", then(lambda: self._rate(None)))]))
+
         app.page.show_dialog(ft.AlertDialog(
             modal=False, semantics_label=f"More: {item.prompt}",
             title=ft.Text(item.prompt, size=18, weight=ft.FontWeight.BOLD,
                           color=theme.NHS_DARK_BLUE),
+            scrollable=True,  # the dialog as tall as its words, scrolling only if need be
             content=ft.Container(width=560, content=sem(f"guidance-{iid}", ft.Column(
-                lines, spacing=8, tight=True, scroll=ft.ScrollMode.AUTO))),
+                lines, spacing=8, tight=True))),
             actions=[ft.Row(wrap=True, spacing=8, run_spacing=8, controls=[
                 button(f"note-btn-{iid}", "Note", then(self.open_note), icon=ft.Icons.EDIT_NOTE),
                 button(f"flag-strength-{iid}", "Strength", then(lambda: self._flag("strength")),
@@ -420,7 +463,7 @@ class ChecklistScreen:
             if budget is not None:
                 budget -= len(self.shown[sec.id])
         self.progress.value = self.model.progress_text()
-        worst = self.area.rag().worst
+        worst = self.area.rag().overall
         if worst != self._worst or self.rag.content is None:
             self._worst = worst
             self.rag.content = rag_badge(worst)
@@ -434,7 +477,9 @@ class ChecklistScreen:
         except (UserError, StoreError) as err:
             if raise_errors:
                 raise
-            self.app.problem(err)  # said in words; the answer on screen stays as it was
+            row.show(self.model.value(row.item.id))  # back to what is stored
+            self.app.push(row.control, status=False)
+            self.app.problem(err)  # said in words
             return
         row.show(value)
         self.app.mark_saved("answer")
@@ -444,6 +489,10 @@ class ChecklistScreen:
             # Undo is offered where an answer was replaced or cleared (a first answer is
             # undone by tapping it again).
             self.app.offer_undo(undo.message, lambda: self._undo(undo))
+
+    async def set_answer_soon(self, row: ItemRow, raw: Any) -> None:
+        await asyncio.sleep(0.001)  # let the choice reach the screen first
+        self.set_answer(row, raw)
 
     def _undo(self, step: vm.UndoStep) -> None:
         try:
@@ -520,9 +569,10 @@ class ChecklistScreen:
         entries = [button(f"go-section-{sid}", f"{title} ({done})", go(sid))
                    for sid, title, done in self.model.section_index()]
         page.show_dialog(ft.AlertDialog(
-            semantics_label="Sections of this area", title=ft.Text("Sections"),
+            semantics_label="Sections of this area", scrollable=True,
+            title=ft.Text("Sections", color=theme.NHS_DARK_BLUE),
             content=ft.Container(width=520, content=ft.Column(
-                entries, spacing=8, tight=True, scroll=ft.ScrollMode.AUTO,
+                entries, spacing=8, tight=True,
                 horizontal_alignment=ft.CrossAxisAlignment.STRETCH)),
             actions=[button("sections-close", "Close", lambda e: page.pop_dialog())]))
 

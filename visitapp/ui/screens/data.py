@@ -327,7 +327,7 @@ class DataScreen:
                          size=BODY, weight=ft.FontWeight.W_600)]
         lines += [ft.Text(vm.change_text(x.label, x.before, x.after), size=BODY)
                   for x in c.indicators]
-        lines += [ft.Text(vm.change_text(f"{x.label} (worst rating)", x.before, x.after,
+        lines += [ft.Text(vm.change_text(f"{x.label} (area rating)", x.before, x.after,
                                          rag=True), size=BODY) for x in c.areas]
         if len(lines) == 1:
             lines.append(ft.Text("No figures or areas to compare yet.", size=BODY))
@@ -362,7 +362,7 @@ class DataScreen:
 
     def _manual_error(self, indicator_id: str, err: Exception) -> None:
         error = self.manual_errors[indicator_id]
-        error.value, error.data.visible = f"Not saved: {err}", True
+        error.value, error.data.visible = f"Not saved: {vm.user_words(err, capital=False)}", True
 
     async def _import(self, e: ft.ControlEvent) -> None:
         try:

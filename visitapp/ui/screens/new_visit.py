@@ -154,7 +154,7 @@ class NewVisitScreen:
                 areas=[(k, (label.value or "").strip()) for k, label, _ in self.areas],
                 author=me or None)
         except UserError as err:
-            self.error.value = f"The visit was not started: {err}."
+            self.error.value = f"The visit was not started: {vm.user_words(err, capital=False)}."
             self.error.visible = True
             return
         self.app.prefs.set_i_am(visit_id, me or None)

@@ -1,4 +1,4 @@
-"""A visit at a glance: each area's progress, required gaps, worst rating and findings,
+"""A visit at a glance: each area's progress, required gaps, area rating and findings,
 and the way into findings, photos, data, discussion and feedback; conflicts from sync."""
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ class OverviewScreen:
                         ft.Icons.CHECK_CIRCLE_OUTLINE, color=missing_colour, size=18),
                 ft.Text(c.missing_text, size=SMALL, color=theme.NHS_TEXT)]),
             ft.Row(spacing=10, wrap=True, controls=[
-                rag_badge(c.rag_worst),
+                rag_badge(c.rag_overall),
                 ft.Text(c.findings_text + (f" · {vm.count_words(c.photos, 'photo')}"
                                            if c.photos else ""),
                         size=SMALL)]),
@@ -158,7 +158,7 @@ class OverviewScreen:
                     self.visit_id, self.add_kind, label.value,
                     author=self.app.author(self.visit_id))
             except UserError as err:
-                error.value, error.visible = str(err), True
+                error.value, error.visible = vm.user_words(err), True
                 return
             self.app.page.pop_dialog()
             self.app.mark_saved("area")

@@ -291,6 +291,12 @@ class ChecklistViewModel:
                    "Answer changed" if previous is not None else "Answer saved")
         return value, UndoStep(item_id, previous, message)
 
+    def rate_item(self, item_id: str, rag: str | None) -> None:
+        """The team's own rating of a rated item (None: go back to the suggested one)."""
+        self.visits.rate_item(self.visit_id, self.key, item_id, rag, author=self.author)
+        self.area.answers.setdefault(item_id, AnswerState()).team_rag = rag
+        self.touch(item_id)
+
     def undo(self, step: UndoStep) -> Any:
         """Put the earlier answer back: a new write (an op like any other, so it syncs)."""
         if step.previous is None:

@@ -96,12 +96,12 @@ PRIVACY_REMINDER = (
 _INTERNAL_PREFIX = re.compile(r"^(?:item|area|finding|attachment|visit) [\w.:/-]+: ")
 
 
-def user_words(err: Exception | str) -> str:
+def user_words(err: Exception | str, capital: bool = True) -> str:
     """An error for the person on the ward: the message without the internal id in front
     ("item ed.patients_in_majors: expected a whole number" -> "Expected a whole number").
     The CLI keeps the id: there it tells a user which line of a file to fix."""
     text = _INTERNAL_PREFIX.sub("", str(err).strip())
-    return text[:1].upper() + text[1:]
+    return text[:1].upper() + text[1:] if capital else text
 
 
 def privacy_warning_text(reasons: Iterable[str]) -> str:
@@ -111,6 +111,15 @@ def privacy_warning_text(reasons: Iterable[str]) -> str:
 
 
 RAG_WORDS = {"red": "Red", "amber": "Amber", "green": "Green"}
+
+
+def rating_words(item: Any, suggested: str | None, team: str | None) -> str:
+    """ "Suggested: Red. Standard: no handover over 30 minutes." or the team's rating."""
+    standard = f" Standard: {item.standard.rstrip('.')}." if item.standard else ""
+    if team:
+        return (f"Team's rating: {rag_word(team)} (suggested: {rag_word(suggested)})."
+                + standard)
+    return f"Suggested: {rag_word(suggested)}.{standard}"
 
 
 def rag_word(rag: str | None) -> str:

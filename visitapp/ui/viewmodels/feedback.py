@@ -68,7 +68,8 @@ def preview_lines(model: Any) -> list[tuple[str, str]]:
     cover = model.cover
     lines = [("Cover", f"{cover.system}, {cover.date_text}, {cover.visit_type}; "
                        f"team of {len(cover.team)}"),
-             ("Summary", " ".join(model.summary.headline) or "Counts and the main points"),
+             ("Key messages", n(len(model.key_messages.messages), "message") + "; "
+                              + n(len(model.key_messages.headline), "headline figure")),
              ("Scope", f"{n(len(model.scope.areas), 'area')} walked; "
                        f"{n(len(model.scope.people_met), 'group')} of people met; "
                        f"{n(len(model.scope.data_reviewed), 'data source')} reviewed"),
@@ -79,14 +80,16 @@ def preview_lines(model: Any) -> list[tuple[str, str]]:
                   (f" ({by_pathway})" if by_pathway else "")))
     recs = sum(len(g.recommendations) for g in model.recommendations)
     by_horizon = ", ".join(f"{g.horizon} {len(g.recommendations)}" for g in model.recommendations)
-    lines.append(("Key recommendations", n(recs, "recommendation") +
+    lines.append(("Recommendations", n(recs, "recommendation") +
                   (f" ({by_horizon})" if by_horizon else "")))
     lines.append(("Offers of support", n(len(model.support), "offer")))
     lines.append(("Next steps", n(len(model.next_steps), "step")))
-    appendices = [f"RAG summary ({n(len(model.rag_grid), 'area')})"]
-    appendices += [e.title for e in model.extra_appendices]
-    appendices.append(f"Answers by area ({n(model.answers_count, 'answer')})")
-    appendices.append(f"Photos ({len(model.photos)})")
+    lines.append(("Factual accuracy and questions", "how to send corrections"))
+    appendices = [f"A Ratings ({n(len(model.rag_grid), 'area')})",
+                  "B Data" + (f" ({', '.join(e.title for e in model.extra_appendices)})"
+                              if model.extra_appendices else " (none shared)"),
+                  f"C Answers ({n(model.answers_count, 'answer')})",
+                  f"D Photos ({len(model.photos)})"]
     lines.append(("Appendices", "; ".join(appendices)))
     return lines
 

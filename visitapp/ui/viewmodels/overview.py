@@ -24,15 +24,19 @@ class AreaCard:
     answered: int
     visible: int
     required_missing: int
-    rag_worst: str | None
+    rag_overall: str | None
     rag_counts: dict[str, int]
     findings: int
     photos: int
     done: bool = False
+    rag_set_by_team: bool = False
 
     @property
     def rag_word(self) -> str:
-        return RAG_BY_VALUE[self.rag_worst].label if self.rag_worst else "Not rated yet"
+        if not self.rag_overall:
+            return "Not rated yet"
+        word = RAG_BY_VALUE[self.rag_overall].label
+        return f"{word} (set by the team)" if self.rag_set_by_team else word
 
     @property
     def progress_text(self) -> str:
@@ -58,8 +62,9 @@ class AreaCard:
     def summary(self) -> str:
         """Everything on the card in words, for the screen reader (and the tests)."""
         done = "Done. " if self.done else ""
+        spread = f" ({self.rag_counts_text})" if self.rag_counts_text else ""
         return (f"{self.label}. {done}{self.progress_text}. {self.missing_text}. "
-                f"Worst rating: {self.rag_word}. {self.findings_text}.")
+                f"Area rating: {self.rag_word}{spread}. {self.findings_text}.")
 
 
 def area_card(state: VisitState, area: AreaState) -> AreaCard:
@@ -68,8 +73,9 @@ def area_card(state: VisitState, area: AreaState) -> AreaCard:
     return AreaCard(
         key=area.key, label=area.label, kind_label=AREA_KINDS.get(area.kind, area.kind),
         answered=progress.answered, visible=progress.visible,
-        required_missing=progress.required_missing, rag_worst=rag.worst,
-        rag_counts=rag.counts, findings=len(state.findings_for_area(area.key)),
+        required_missing=progress.required_missing, rag_overall=rag.overall,
+        rag_counts=rag.counts, rag_set_by_team=rag.set_by_team,
+        findings=len(state.findings_for_area(area.key)),
         photos=sum(1 for a in state.attachments if a.area_key == area.key), done=area.done)
 
 
