@@ -69,7 +69,7 @@ def main() -> int:
     make_extract(extract)
     ours, bare = [], []
     for n in range(REPEATS):
-        services = open_services(folder / f"tablet{n}.db")
+        services = open_services(folder / f"tablet{n}.db", pin="135790")
         visit_id = services.visits.create_visit(system="Bench", date="2026-11-27",
                                                 visit_type="diagnostic")
         start = time.perf_counter()

@@ -87,7 +87,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def tablet(tmp: Path, name: str):
-    return open_services(tmp / name / "tablet.db")
+    return open_services(tmp / name / "tablet.db", pin="135790")
 
 
 def http_for(base: str, token: str) -> httpx.Client:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -37,6 +36,10 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from tests.ui.harness import AppServer, Tab, launch_chromium  # noqa: E402
 from visitapp.services.app import open_services  # noqa: E402
+from visitapp.store.at_rest import open_database  # noqa: E402
+
+BENCH_PIN = "135790"
+os.environ["VISITAPP_PIN"] = BENCH_PIN  # for the app process the harness starts
 
 ITEMS = 60
 TARGETS = {"commit": 0.050, "selected": 0.100, "open_warm": 0.600, "open_fresh": 1.5,
@@ -134,7 +137,7 @@ def bench_form(folder: Path) -> Path:
 
 def setup_db(folder: Path) -> tuple[Path, str, str, str]:
     db = folder / "bench.db"
-    services = open_services(db, forms_paths=[bench_form(folder)])
+    services = open_services(db, forms_paths=[bench_form(folder)], pin=BENCH_PIN)
     vid = services.visits.create_visit(
         system="Benchmark System (fictional)", date="2026-11-27", visit_type="diagnostic",
         areas=[("inpatient_ward", "Bench ward A"), ("inpatient_ward", "Bench ward B")])
@@ -170,7 +173,7 @@ def area_controls(db: Path, vid: str, key: str) -> int:
     from visitapp.ui.main import App
     from visitapp.ui.screens.checklist import ChecklistScreen
 
-    services = open_services(db)
+    services = open_services(db, pin="135790")
     try:
         app = App(FakePage(), services, TabletPrefs(db))  # type: ignore[arg-type]
         screen = ChecklistScreen(app, vid, key)
@@ -187,15 +190,15 @@ def median_ms(values: list[float]) -> str:
 
 
 class DbPoller:
-    """Polls SQLite from another thread for the moment an answer lands."""
+    """Polls the (encrypted) database from another thread for the moment an answer lands."""
 
     def __init__(self, db: Path) -> None:
-        self.conn = sqlite3.connect(db, check_same_thread=False)
-        self.conn.execute("PRAGMA query_only = 1")
+        self.db = open_database(db, BENCH_PIN, now=time.time)
 
     def value(self, vid: str, key: str, item: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM answers WHERE visit_id = ? AND area_key = ? "
-                                "AND item_id = ?", (vid, key, item)).fetchone()
+        with self.db.read() as conn:
+            row = conn.execute("SELECT value FROM answers WHERE visit_id = ? AND area_key = ? "
+                               "AND item_id = ?", (vid, key, item)).fetchone()
         return row[0] if row else None
 
     def wait_for(self, vid: str, key: str, item: str, expected: str, t0: list[float],

@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DATA = REPO / ".data" / "office-demo"
 ADMIN = "admin@example.org"
+DEMO_PIN = "123456"  # the throwaway demo tablet's PIN (not a secret: demo data only)
 SYSTEMS = [  # name, region, fictional ODS codes (ZZ.. is not a real code)
     ("Riverside Health and Care Partnership (demo)", "North East and Yorkshire", ["ZZA", "ZZB"]),
     ("Fictional Coastal", "South West", ["ZZC"]),
@@ -114,7 +115,9 @@ def populate(url: str, base: str, today: date) -> str:
         office(url, "systems", "add", "--name", name, "--region", region,
                *[arg for c in codes for arg in ("--trust", c)])
     token = office(url, "device", "add", "--team", "demo", "--name", "Demo tablet")
-    tablet = open_services(DATA / "tablet" / "tablet.db")
+    # The demo tablet's data is locked with VISITAPP_PIN when set, else with DEMO_PIN.
+    tablet = open_services(DATA / "tablet" / "tablet.db",
+                           pin=os.environ.get("VISITAPP_PIN") or DEMO_PIN)
     try:
         create_demo_visit(tablet, today, photos=True)
         for (name, _region, _codes), when in zip(SYSTEMS[1:4], ("2026-02-11", "2025-10-02",

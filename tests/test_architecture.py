@@ -30,11 +30,21 @@ def uses(path: Path, package: str) -> bool:
     return any(n == package or n.startswith(package + ".") for n in imports_of(path))
 
 
+def _tablet_store_or_office(p: Path) -> bool:
+    parts = p.relative_to(REPO).parts
+    return parts[0] != "visitapp" or parts[:2] == ("visitapp", "store")
+
+
 RULES = [
     # (where the package may be imported, package, why)
     (lambda p: "ui" in p.relative_to(REPO).parts, "flet", "only visitapp/ui imports flet"),
     (lambda p: "report" in p.relative_to(REPO).parts, "reportlab",
      "only visitapp/report imports reportlab"),
+    # The tablet's encryption at rest lives in its store: one place builds the connection
+    # and seals files (the office service hashes its passwords on its own side).
+    (_tablet_store_or_office, "sqlcipher3", "only visitapp/store opens SQLCipher"),
+    (_tablet_store_or_office, "cryptography", "only visitapp/store encrypts"),
+    (_tablet_store_or_office, "argon2", "only visitapp/store derives keys from the PIN"),
 ]
 
 

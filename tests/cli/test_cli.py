@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, open_test_services
 
 
 def visitapp(db, *args: str, check: bool = False) -> subprocess.CompletedProcess:
@@ -24,6 +24,7 @@ def visitapp(db, *args: str, check: bool = False) -> subprocess.CompletedProcess
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     db = tmp_path_factory.mktemp("cli") / "cli.db"
+    open_test_services(db).close()  # the test PIN with the cheap key derivation, made once
     result = visitapp(db, "demo", check=True)
     visit_id = result.stdout.strip()
     return db, visit_id

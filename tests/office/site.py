@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 
 from sync.client import RetryPolicy
+from tests.conftest import open_test_services
 from tests.office_process import start_office
-from visitapp.services.app import open_services
 from visitapp.services.demo import EXAMPLE_DATE, create_demo_visit
 from visitapp.services.sync import sync_engine
 
@@ -70,8 +70,8 @@ def populate(site: Site, root: Path) -> None:
     tokens = [office_cli(site.url, "device", "add", "--team", "north", "--name", f"Tablet {n}")
               .strip().splitlines()[-1] for n in (1, 2)]
     site.device_token = tokens[0]
-    a = open_services(root / "a" / "tablet.db")
-    b = open_services(root / "b" / "tablet.db")
+    a = open_test_services(root / "a" / "tablet.db")
+    b = open_test_services(root / "b" / "tablet.db")
     try:
         demo = create_demo_visit(a, EXAMPLE_DATE, photos=True)
         pdf = root / "feedback.pdf"

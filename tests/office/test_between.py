@@ -304,11 +304,11 @@ def test_calendar_actions_momentum_and_library__on_postgresql(pg_office, tmp_pat
     from sync.server.office import actions, calendar, exemplars
     from sync.server.office import momentum as mo
     from sync.server.office import tables as t
+    from tests.conftest import open_test_services
     from tests.sync.conftest import Tablet
-    from visitapp.services.app import open_services
 
     device, token = pg_office.device("north")
-    services = open_services(tmp_path / "tablet" / "tablet.db")
+    services = open_test_services(tmp_path / "tablet" / "tablet.db")
     tablet = Tablet(services, token, device, pg_office.http(token))
     try:
         visit(tablet, "Fictional North", "2027-02-09", [("Nurse", 9), ("Therapist", 12)],

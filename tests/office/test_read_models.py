@@ -81,12 +81,12 @@ def test_on_postgresql__a_push_fills_the_read_models_and_the_pages_read_them(
         pg_office, tmp_path):
     from sync.server.db import read
     from sync.server.office import smart_list, systems
+    from tests.conftest import open_test_services
     from tests.sync.conftest import NO_WAIT
-    from visitapp.services.app import open_services
     from visitapp.services.sync import sync_engine
 
     device, token = pg_office.device()
-    services = open_services(tmp_path / "tablet.db")
+    services = open_test_services(tmp_path / "tablet.db")
     try:
         vid = create_demo_visit(services, EXAMPLE_DATE, photos=False)
         with pg_office.http(token) as http:

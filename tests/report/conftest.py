@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from visitapp.services.app import Services, open_services
+from tests.conftest import open_test_services
+from visitapp.services.app import Services
 from visitapp.services.demo import create_large_visit, generated_photo
 
 
@@ -31,7 +32,7 @@ def make_visit(services: Services, *, answers: int, findings: int, photos: int,
 @pytest.fixture(scope="module")
 def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Services, str]]:
     """600 answers, 40 findings, 20 photos (1600 px copies); built once per module."""
-    services = open_services(tmp_path_factory.mktemp("big") / "tablet.db")
+    services = open_test_services(tmp_path_factory.mktemp("big") / "tablet.db")
     visit_id = make_visit(services, answers=600, findings=40, photos=20)
     yield services, visit_id
     services.close()
@@ -42,7 +43,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Services, s
     """The demo visit, built once per module: for tests that only read it."""
     from visitapp.services.demo import EXAMPLE_DATE, create_demo_visit
 
-    services = open_services(tmp_path_factory.mktemp("demo") / "tablet.db")
+    services = open_test_services(tmp_path_factory.mktemp("demo") / "tablet.db")
     yield services, create_demo_visit(services, EXAMPLE_DATE)
     services.close()
 

@@ -47,10 +47,10 @@ def test_patient_data_is_one_line_naming_the_item(tmp_path: Path) -> None:
     visit_id = run(db, "demo").stdout.strip()
     # Written as a sync from an older tablet would: straight into the op-log.
     code = (
-        "import sys\n"
+        "import os, sys\n"
         "from visitapp.services.app import open_services\n"
         "from visitapp.store import oplog\n"
-        "s = open_services(sys.argv[1])\n"
+        "s = open_services(sys.argv[1], pin=os.environ['VISITAPP_PIN'])\n"
         "state = s.visits.load(sys.argv[2])\n"
         "area = state.areas[0]\n"
         "item = area.form.items[0]\n"

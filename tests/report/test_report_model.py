@@ -48,7 +48,8 @@ def test_demo_model_follows_the_running_order(demo: tuple[Services, str]) -> Non
             assert owners[f["text"]] == f["owner"]
     assert len(m.support) == 2 and len(m.next_steps) == 2
     assert m.findings_count == len(FINDINGS)
-    assert len(m.photos) == 3 and all(p.path is not None and p.path.is_file()
+    # Each names where its plain copy is put while the PDF is drawn (the file is sealed).
+    assert len(m.photos) == 3 and all(p.path is not None and services.blobs.has(p.path.name)
                                       for p in m.photos)
     # The demo carries twelve weeks of daily figures: the data deep dive appendix.
     assert [x.title for x in m.extra_appendices] == ["Data deep dive"]

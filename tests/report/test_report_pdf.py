@@ -268,7 +268,7 @@ def test_presented_report_is_kept_and_never_overwritten(services: Services,
     first = tmp_path / "v1.pdf"
     write_report_pdf(services, demo_visit_id, first)
     v1 = mark_presented(services, demo_visit_id, first, by="Alex Morgan")
-    assert v1.path.read_bytes() == first.read_bytes()
+    assert services.blobs.read(v1.sha256) == first.read_bytes()
     assert services.visits.load(demo_visit_id).status == "feedback_given"
     # Later edits make a new version; the presented one stays as it was.
     state = services.visits.load(demo_visit_id)
@@ -280,10 +280,10 @@ def test_presented_report_is_kept_and_never_overwritten(services: Services,
     v2 = mark_presented(services, demo_visit_id, second.read_bytes(), by="Alex Morgan")
     kept = presented_reports(services, demo_visit_id)
     assert [p.sha256 for p in kept] == [v1.sha256, v2.sha256]
-    assert kept[0].path.read_bytes() == first.read_bytes()
+    assert services.blobs.read(kept[0].sha256) == first.read_bytes()
     import hashlib
 
-    assert hashlib.sha256(kept[0].path.read_bytes()).hexdigest() == v1.sha256
+    assert hashlib.sha256(services.blobs.read(kept[0].sha256)).hexdigest() == v1.sha256
     assert kept[0].by == "Alex Morgan" and kept[0].at and kept[0].bytes == len(first.read_bytes())
 
 

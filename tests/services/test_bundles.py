@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import open_test_services
 from visitapp.errors import BadBundle
 from visitapp.services import bundles
-from visitapp.services.app import Services, open_services
+from visitapp.services.app import Services
 from visitapp.services.bundles import export_visit, import_visit
 from visitapp.services.demo import EXAMPLE_DATE, create_demo_visit
 from visitapp.services.visit_json import visit_to_json
@@ -99,7 +100,7 @@ def flip(path: Path, offset: int, out: Path) -> Path:
 def shared_bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict[str, Any]]:
     """One demo visit exported once per module: (bundle, visit id, its visit_to_json)."""
     folder = tmp_path_factory.mktemp("exporter")
-    tablet = open_services(folder / "tablet.db")
+    tablet = open_test_services(folder / "tablet.db")
     try:
         vid = create_demo_visit(tablet, EXAMPLE_DATE)
         path = export_visit_to(tablet, vid, folder / "visit.zip")
@@ -289,7 +290,7 @@ def test_a_flipped_byte_anywhere_is_refused_or_harmless(
     offsets = sorted({*range(0, size, max(1, size // 24)), size - 1, size - 10, size - 22})
     for n, offset in enumerate(offsets):
         bad = flip(own_bundle, offset, tmp_path / f"flip{n}.zip")
-        tablet = open_services(tmp_path / f"t{n}" / "tablet.db")
+        tablet = open_test_services(tmp_path / f"t{n}" / "tablet.db")
         try:
             try:
                 import_visit(tablet, bad)

@@ -93,9 +93,9 @@ def test_follow_up__says_plainly_when_the_earlier_visit_is_missing(services):
 
 
 def plain_visit(db) -> str:
-    from visitapp.services.app import open_services
+    from tests.conftest import open_test_services
 
-    services = open_services(db)
+    services = open_test_services(db)
     try:
         return visit(services)
     finally:

@@ -6,10 +6,9 @@ import shutil
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, open_test_services
 from visitapp.domain.visit import PeopleMet, TeamMember
 from visitapp.errors import BadValue, NotFound, PatientDataWarning
-from visitapp.services.app import open_services
 from visitapp.services.visit_json import visit_to_json
 
 
@@ -160,14 +159,14 @@ def test_findings__add_edit_delete_with_kind_pathway_horizon_owner(services):
 def test_editing_forms__never_changes_an_existing_visit(tmp_path):
     forms = tmp_path / "forms"
     shutil.copytree(REPO / "forms", forms)
-    s = open_services(tmp_path / "t.db", forms_paths=[forms])
+    s = open_test_services(tmp_path / "t.db", forms_paths=[forms])
     vid = new_visit(s, areas=(("emergency_department", ""),))
     before = s.visits.load(vid).areas[0].form
     s.close()
     path = forms / "emergency_department.yaml"
     path.write_text(path.read_text().replace("version: 2", "version: 3", 1)
                     .replace("id: ed.handover_within_15", "id: ed.renamed_item", 1))
-    s = open_services(tmp_path / "t.db", forms_paths=[forms])
+    s = open_test_services(tmp_path / "t.db", forms_paths=[forms])
     try:
         area = s.visits.load(vid).areas[0]
         assert area.form == before and area.form.version == 2
@@ -202,7 +201,7 @@ def test_photo__is_stored_by_sha256_without_exif_and_with_a_report_copy(services
     with Image.open(io.BytesIO(stored)) as clean:
         assert not clean.getexif()
         assert clean.size == (3200, 2000)
-    with Image.open(services.blobs.path(photo.report_sha256)) as copy:
+    with Image.open(io.BytesIO(services.blobs.read(photo.report_sha256))) as copy:
         assert max(copy.size) == 1600
         assert not copy.getexif()
 

@@ -7,6 +7,7 @@ Each line printed ("ack AREA ITEM VALUE-JSON") means VisitService.answer has ret
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
 
@@ -16,7 +17,7 @@ from visitapp.services.demo import _demo_value
 
 def main() -> None:
     db_path, visit_id = sys.argv[1], sys.argv[2]
-    services = open_services(db_path)
+    services = open_services(db_path, pin=os.environ["VISITAPP_PIN"])  # set by tests/conftest
     state = services.visits.load(visit_id)
     rng = random.Random(visit_id)
     print("ready", flush=True)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from visitapp.services.app import open_services
+from tests.conftest import open_test_services
+from visitapp.store.db import is_plain_sqlite
 
 WRITER = Path(__file__).with_name("crash_writer.py")
 ROUNDS = 20
@@ -21,12 +22,13 @@ ROUNDS = 20
 @pytest.mark.slow
 def test_sigkill_during_a_stream_of_answers__loses_no_acknowledged_answer(tmp_path):
     db_path = tmp_path / "crash.db"
-    setup = open_services(db_path)
+    setup = open_test_services(db_path)
     visit_id = setup.visits.create_visit(
         system="Crash test system", date="2026-11-27", visit_type="diagnostic",
         areas=[("emergency_department", ""), ("inpatient_ward", "Ward 7"),
                ("discharge_hub", ""), ("out_of_hospital", "")])
     setup.close()
+    assert not is_plain_sqlite(db_path)  # the crash guarantee holds with encryption on
     rng = random.Random(7)
     acknowledged: dict[tuple[str, str], object] = {}
     for round_ in range(ROUNDS):
@@ -46,7 +48,7 @@ def test_sigkill_during_a_stream_of_answers__loses_no_acknowledged_answer(tmp_pa
         child.stdout.close()
         assert child.returncode == -signal.SIGKILL, f"round {round_}: writer ended on its own"
 
-        check = open_services(db_path)
+        check = open_test_services(db_path)
         try:
             state = check.visits.load(visit_id)
             stored = {(a.key, item_id): ans.value for a in state.areas

@@ -7,7 +7,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from visitapp.services.app import open_services
+from tests.conftest import open_test_services
 from visitapp.store import oplog
 from visitapp.store.oplog import STATE_TABLES
 
@@ -70,7 +70,7 @@ def apply_edit(s, visit_id, edit, findings):
 
 @given(EDITS)
 def test_state_rebuilt_from_the_oplog__equals_the_stored_state(tmp_path_factory, edits):
-    s = open_services(tmp_path_factory.mktemp("rebuild") / "t.db")
+    s = open_test_services(tmp_path_factory.mktemp("rebuild") / "t.db")
     try:
         visit_id = s.visits.create_visit(
             system="Test system", date="2026-11-27", visit_type="diagnostic",

@@ -12,9 +12,10 @@ from typing import Any
 import httpx
 
 from sync.protocol import DEVICE_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION
+from tests.conftest import open_test_services
 from tests.sync.conftest import NO_WAIT, Office, small_visit
 from visitapp.domain import hlc
-from visitapp.services.app import Services, open_services
+from visitapp.services.app import Services
 from visitapp.services.sync import sync_engine
 from visitapp.services.visit_json import visit_to_json
 
@@ -52,7 +53,7 @@ class Field:
     def tablet(self, team: str) -> Honest:
         n = len(self.tablets) + 1
         device, token = self.office.device(team, f"{team} tablet {n}")
-        services = open_services(self.tmp / f"t{n}" / "tablet.db")
+        services = open_test_services(self.tmp / f"t{n}" / "tablet.db")
         t = Honest(services, token, device, self.http(token), team)
         self.tablets.append(t)
         return t

@@ -16,9 +16,10 @@ from sync.client import RetryPolicy, SyncClient
 from sync.server import store
 from sync.server.app import create_app
 from sync.server.db import open_database
+from tests.conftest import open_test_services
 from tests.sync.asgi import ASGISyncTransport
 from visitapp.domain.hlc import system_ms
-from visitapp.services.app import Services, open_services
+from visitapp.services.app import Services
 from visitapp.services.sync import sync_engine
 
 BASE_URL = "http://office.test"
@@ -120,7 +121,7 @@ def make_tablet(tmp_path: Path, office: Office) -> Iterator[Callable[..., Tablet
     def make(team: str = "north", path: Path | None = None) -> Tablet:
         n = next(_names)
         device, token = office.device(team, f"tablet {n}")
-        services = open_services(path or tmp_path / f"tablet{n}" / "tablet.db")
+        services = open_test_services(path or tmp_path / f"tablet{n}" / "tablet.db")
         tablet = Tablet(services, token, device, office.http(token))
         made.append(tablet)
         return tablet

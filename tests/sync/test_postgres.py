@@ -157,14 +157,14 @@ def test_on_postgres__identical_concurrent_pushes_keep_one_copy(pg_office):
 
 
 def test_on_postgres__two_tablets_converge_and_far_future_is_refused(pg_office, tmp_path):
+    from tests.conftest import open_test_services
     from tests.sync.conftest import Tablet, small_visit
     from tests.sync.test_pull_and_merge import shown
-    from visitapp.services.app import open_services
 
     tablets = []
     for name in ("a", "b"):
         device, token = pg_office.device("north", name)
-        tablets.append(Tablet(open_services(tmp_path / name / "t.db"), token, device,
+        tablets.append(Tablet(open_test_services(tmp_path / name / "t.db"), token, device,
                               pg_office.http(token)))
     a, b = tablets
     try:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from sync.client import Refused, SyncReport
+from tests.conftest import open_test_services
 from tests.sync.conftest import small_visit
 from visitapp.domain.hlc import Clock, system_ms
-from visitapp.services.app import open_services
 from visitapp.services.visit_json import visit_to_json
 from visitapp.store import sync_state
 
@@ -99,7 +99,7 @@ def edit_after_seeing(make_tablet, tmp_path, clock_cls) -> tuple[object, object,
     b = make_tablet()
     for t, offset, name in ((a, -HOUR, "a"), (b, +HOUR, "b")):
         t.services.close()
-        t.services = open_services(tmp_path / f"skew-{name}" / "t.db")
+        t.services = open_test_services(tmp_path / f"skew-{name}" / "t.db")
         t.services.db.clock = skewed(clock_cls, offset)
     vid, key, items = small_visit(b.services)
     b.services.visits.answer(vid, key, items[0], "no", author="B")
@@ -173,7 +173,7 @@ def test_an_app_upgrade_with_pending_ops__one_sent_with_its_answer_lost__none_lo
         answer = http.post("/v1/ops", json={"protocol": 1, "ops": sent}, headers={
             "X-Visitapp-Protocol": "1", "X-Visitapp-Device": "dev-old"}).json()
     assert {r["status"] for r in answer["results"]} == {"applied"}
-    services = open_services(path)  # migrates to the current schema
+    services = open_test_services(path)  # encrypts in place, migrates to the current schema
     try:
         from tests.sync.conftest import NO_WAIT
         from visitapp.services.sync import sync_engine

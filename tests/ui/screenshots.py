@@ -17,8 +17,8 @@ from pathlib import Path
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
+from tests.conftest import open_test_services
 from tests.ui.harness import LANDSCAPE, PORTRAIT, REPO, AppServer, Tab, launch_chromium
-from visitapp.services.app import open_services
 
 DOCS_PNG = REPO / "docs" / "app-checklist.png"
 DOCS_LIMIT = 200 * 1024
@@ -48,7 +48,7 @@ def make_conflict(services, other_db: Path, vid: str, area_key: str) -> None:  #
     tablet's changes are merged here, as a sync would."""
     from visitapp.store import oplog
 
-    other = open_services(other_db)
+    other = open_test_services(other_db)
     try:
         with services.db.read() as conn:
             ops = oplog.ops_for_visit(conn, vid)
@@ -82,7 +82,7 @@ def run(out: Path, docs: bool) -> None:
         db = Path(tmp) / "screens.db"
         server = AppServer(db, log=Path(tmp) / "app.log").start()
         try:
-            services = open_services(db)
+            services = open_test_services(db)
             state = services.visits.load(services.visits.list_visits()[0]["id"])
             vid, ed = state.id, state.areas[0]
             make_conflict(services, Path(tmp) / "other.db", vid, ed.key)

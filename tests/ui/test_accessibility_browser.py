@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import open_test_services
 from tests.ui.harness import LANDSCAPE, PORTRAIT, AppServer, Tab
 from tests.ui.test_walkthrough_browser import make_visit
-from visitapp.services.app import open_services
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ SIZES = {"landscape": LANDSCAPE, "portrait": PORTRAIT}
 
 @pytest.fixture(scope="module")
 def visit(app_db: Path, server: AppServer) -> Iterator[tuple[str, str]]:
-    s = open_services(app_db)
+    s = open_test_services(app_db)
     vid, ed, _ = make_visit(s, "Accessibility Test System (fictional)")
     s.visits.add_finding(vid, kind="concern", text="Corridor care at 09:00", area_key=ed,
                          item_ids=["ed.corridor_patients"])

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import open_test_services
 from tests.ui.harness import AppServer, Tab
 from tests.ui.test_walkthrough_browser import make_visit, wait_until
-from visitapp.services.app import Services, open_services
+from visitapp.services.app import Services
 from visitapp.services.walkthrough import TabletPrefs
 
 pytestmark = pytest.mark.browser
@@ -29,7 +30,7 @@ ITEMS_ON_SCREEN_JS = """() => {
 
 @pytest.fixture
 def store(app_db: Path, server: AppServer) -> Iterator[Services]:
-    s = open_services(app_db)
+    s = open_test_services(app_db)
     yield s
     s.close()
 
@@ -171,7 +172,7 @@ class _opened:
         self.path = path
 
     def __enter__(self) -> Services:
-        self.s = open_services(self.path)
+        self.s = open_test_services(self.path)
         return self.s
 
     def __exit__(self, *exc: object) -> None:

@@ -302,7 +302,7 @@ def test_feedback_screen__an_edit_after_presenting_makes_a_new_version(
     reports = fb.presented_reports(services, vid)
     assert len(reports) == 2 and reports[0].sha256 == first[0].sha256
     assert reports[1].sha256 != reports[0].sha256
-    assert reports[0].path.read_bytes() != reports[1].path.read_bytes()
+    assert services.blobs.read(reports[0].sha256) != services.blobs.read(reports[1].sha256)
     assert "Version 2: presented" in words(screen.versions)
 
 

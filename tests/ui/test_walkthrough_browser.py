@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import open_test_services
 from tests.ui.harness import AppServer, Tab
 from visitapp.domain.privacy import nhs_number_is_valid
 from visitapp.domain.visit import TeamMember
-from visitapp.services.app import Services, open_services
+from visitapp.services.app import Services
 from visitapp.services.walkthrough import TabletPrefs
 
 pytestmark = pytest.mark.browser
@@ -35,7 +36,7 @@ def fictional_nhs_number() -> str:
 
 @pytest.fixture
 def store(app_db: Path, server: AppServer) -> Iterator[Services]:
-    s = open_services(app_db)
+    s = open_test_services(app_db)
     yield s
     s.close()
 
@@ -288,7 +289,7 @@ class _opened:
         self.path = path
 
     def __enter__(self) -> Services:
-        self.s = open_services(self.path)
+        self.s = open_test_services(self.path)
         return self.s
 
     def __exit__(self, *exc: object) -> None:
@@ -415,7 +416,7 @@ def test_feedback__reorder__create_pdf__present__and_patient_data_said_inline(
     tab.click("mark-presented")
     presented = wait_until(lambda: fb.presented_reports(store, vid), what="the presented PDF")
     assert presented[0].sha256 == hashlib.sha256(pdf).hexdigest()
-    assert presented[0].path.read_bytes() == pdf
+    assert store.blobs.read(presented[0].sha256) == pdf
     tab.wait_text("presented-versions", "Version 1: presented")
     # text going into the report that looks like patient data stops it, in words
     store.visits.rename_area(vid, ward, "Ward 7 by AB9 9ZZ")  # a made-up postcode

@@ -51,9 +51,13 @@ class Context:
     @property
     def services(self) -> Any:
         if self._services is None:
+            import time
+
+            from visitapp.cli.pin_commands import pin_for
             from visitapp.services.app import open_services
 
-            self._services = open_services(self.db_path)
+            path = self.db_path
+            self._services = open_services(path, pin=pin_for(path), now=time.time)
         return self._services
 
     def close(self) -> None:
@@ -244,6 +248,19 @@ def visits_show(
         from visitapp.domain.timefmt import london
 
         out(f"Last answer: {london(max(stamps))} (London time)")
+
+
+@visits_app.command("release")
+def visits_release(
+    ctx: typer.Context,
+    visit_id: Annotated[str, typer.Argument(help="Visit id (or a unique prefix).")],
+) -> None:
+    """Remove a visit from this tablet (it stays at the programme office); refused while
+    any of its changes or files has not been sent."""
+    from visitapp.services.retention import release_visit
+
+    services = _ctx(ctx).services
+    err(release_visit(services, services.visits.resolve_visit_id(visit_id)))
 
 
 @area_app.command("done")
@@ -449,9 +466,14 @@ def run_app(
 ) -> None:
     """Start the walk-through app (web mode on 127.0.0.1 when there is no display)."""
     day = _iso_date(demo_date, "--demo-date")
+    import os
+
+    from visitapp.cli.pin_commands import ENV_PIN
     from visitapp.ui.main import launch
 
-    launch(db_path=_ctx(ctx).db_path, web=web, port=port, demo_date=day)
+    # Without VISITAPP_PIN the app asks for the PIN on its own screen.
+    launch(db_path=_ctx(ctx).db_path, web=web, port=port, demo_date=day,
+           pin=os.environ.get(ENV_PIN) or None)
 
 
 @app.command("report")
@@ -468,9 +490,11 @@ def report(
     err(f"wrote {output}: {summary}")
 
 
+from visitapp.cli.pin_commands import register as register_pin_commands  # noqa: E402
 from visitapp.cli.sync_commands import register as register_sync_commands  # noqa: E402
 
 register_sync_commands(app)
+register_pin_commands(app)
 
 
 def run() -> None:

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        services = open_services(folder / "demo.db")
+        services = open_services(folder / "demo.db", pin="000000")  # a throwaway tablet
         try:
             visit_id = create_demo_visit(services, EXAMPLE_DATE)
             pdf = folder / "demo.pdf"

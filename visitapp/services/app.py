@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -11,8 +13,12 @@ from typing import TYPE_CHECKING
 from visitapp.services.attachments import AttachmentService, BlobStore
 from visitapp.services.catalogue import FormCatalogue
 from visitapp.services.metrics import MetricsService
+from visitapp.services.unsynced_hint import write_hint
 from visitapp.services.visits import VisitService
+from visitapp.store import sync_state
+from visitapp.store.at_rest import open_database
 from visitapp.store.db import Database
+from visitapp.store.keys import DEFAULT_KDF, KdfParams
 
 if TYPE_CHECKING:
     from visitapp.services.sync import SyncService
@@ -36,11 +42,26 @@ class Services:
         return SyncService(self.db, self.blobs)
 
     def close(self) -> None:
+        # What a forgotten-PIN screen can tell without the PIN: the unsynced count, and
+        # when it was taken (the wall clock, read here on purpose).
+        # (Counted in the store, not through `sync`, which would import the HTTP client.)
+        with contextlib.suppress(OSError), self.db.read() as conn:
+            write_hint(self.db.path, sync_state.pending_count(conn), time.time())
+        self.blobs.close()
         self.db.close()
 
 
-def open_services(db_path: Path | str, forms_paths: Sequence[Path] | None = None) -> Services:
-    db = Database(db_path)
+def open_services(db_path: Path | str, forms_paths: Sequence[Path] | None = None, *,
+                  pin: str, now: Callable[[], float] = time.time,
+                  kdf: KdfParams = DEFAULT_KDF) -> Services:
+    """Unlock the tablet's data with `pin` (a new tablet's data is made under it) and build
+    the services. `now` is the wall clock the waits after wrong PINs are timed by; `kdf`
+    the cost of a new key (tests pass a cheap one: the real one is ~0.3 s a start)."""
+    return services_for(open_database(db_path, pin, now=now, kdf=kdf), forms_paths)
+
+
+def services_for(db: Database, forms_paths: Sequence[Path] | None = None) -> Services:
+    """The services over an open database (the benchmark's plain baseline uses this)."""
     catalogue = FormCatalogue(db, forms_paths)
     visits = VisitService(db, catalogue)
     blobs = BlobStore(db)

@@ -5,6 +5,11 @@ without any metadata: that is what removes GPS position, camera serial and time.
 copy, at most 1600 px on its long side, is what the report embeds. Files are written
 (and fsynced) before the op that references them commits, so an op never points at a
 missing file; a crash in between leaves only an unreferenced file.
+
+On disk every file is sealed (visitapp.store.sealed_files: AES-GCM, a key per file) and
+named by the SHA-256 of its plain content, so sync and dedupe work as before; `read`
+gives the plain bytes. The report renderer reads photos by path, so `plain_copies()`
+lends decrypted copies in a private temporary folder for as long as a render takes.
 """
 
 from __future__ import annotations
@@ -12,7 +17,10 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -20,7 +28,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from visitapp.domain.ids import new_id
 from visitapp.errors import BadValue, NotFound
 from visitapp.services.visits import VisitService, guard_text
-from visitapp.store import oplog
+from visitapp.store import oplog, sealed_files
 from visitapp.store.db import Database, utc_now
 
 REPORT_LONG_SIDE = 1600
@@ -34,20 +42,61 @@ class BlobStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.root = db.blob_dir
+        self._key = db.files_key  # None only for a plain benchmark baseline
+        self._plain_dir: Path | None = None
         if self.root.is_dir():
             os.chmod(self.root, 0o700)  # photos are the team's: owner only
 
     def path(self, sha256: str) -> Path:
+        """Where the (sealed) file is on disk: not readable as the photo or PDF itself."""
         return self.root / sha256[:2] / sha256
 
     def has(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
     def read(self, sha256: str) -> bytes:
+        """The plain content."""
         try:
-            return self.path(sha256).read_bytes()
+            data = self.path(sha256).read_bytes()
         except FileNotFoundError:
             raise NotFound(f"file {sha256[:12]} is not on this tablet") from None
+        return data if self._key is None else sealed_files.unseal(data, self._key, sha256)
+
+    def plain_path(self, sha256: str) -> Path | None:
+        """Where `plain_copies()` puts the plain copy of a stored file (None if the file
+        is not on this tablet). The same path for the life of this store, so a report
+        model naming it compares equal from one build to the next."""
+        if not self.has(sha256):
+            return None
+        if self._key is None:
+            return self.path(sha256)
+        if self._plain_dir is None:
+            self._plain_dir = Path(tempfile.mkdtemp(prefix="visitapp-plain-", dir=_memory_dir()))
+        return self._plain_dir / sha256
+
+    @contextmanager
+    def plain_copies(self, shas: list[str]) -> Iterator[None]:
+        """Decrypted copies of these files at `plain_path(sha)` while the block runs (the
+        report renderer reads files by name); removed afterwards, whatever happens."""
+        made: list[Path] = []
+        try:
+            for sha in shas:
+                target = self.plain_path(sha)
+                if target is None or self._key is None or target.exists():
+                    continue
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                made.append(target)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(self.read(sha))
+            yield
+        finally:
+            for target in made:
+                target.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self._plain_dir is not None:
+            shutil.rmtree(self._plain_dir, ignore_errors=True)
+            self._plain_dir = None
 
     def put(self, data: bytes, content_type: str) -> str:
         """Store bytes (idempotently) and record them; returns their SHA-256."""
@@ -56,10 +105,11 @@ class BlobStore:
         if not target.is_file():
             self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
             target.parent.mkdir(mode=0o700, exist_ok=True)
+            stored = data if self._key is None else sealed_files.seal(data, self._key, sha)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
+                    fh.write(stored)
                     fh.flush()
                     os.fsync(fh.fileno())
                 os.replace(tmp, target)
@@ -71,6 +121,13 @@ class BlobStore:
                 "INSERT OR IGNORE INTO blobs (sha256, size, content_type, created_at) "
                 "VALUES (?, ?, ?, ?)", (sha, len(data), content_type, utc_now()))
         return sha
+
+
+def _memory_dir() -> str | None:
+    """A memory-backed folder for plain copies where the system has one (Linux /dev/shm),
+    so a decrypted photo need never reach the flash; else the system's temporary folder."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
 
 
 def clean_image(data: bytes, name: str = "image") -> tuple[bytes, bytes, str, int, int]:

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from visitapp.domain.op_schema import op_problem
-from visitapp.errors import BadBundle, UserError
+from visitapp.errors import BadBundle, NotFound, StoreError, UserError
 from visitapp.services.app import Services
 from visitapp.store import oplog
 from visitapp.store.blob_refs import referenced_blobs
@@ -152,8 +152,8 @@ def _member(name: str, compression: int) -> zipfile.ZipInfo:
 def _read_blob(services: Services, sha: str) -> bytes | None:
     """A blob's bytes, or None when it is not here (or damaged: its bytes do not match)."""
     try:
-        data = services.blobs.path(sha).read_bytes()
-    except FileNotFoundError:
+        data = services.blobs.read(sha)  # the plain bytes: stored files are sealed
+    except (NotFound, StoreError):
         return None
     if hashlib.sha256(data).hexdigest() != sha:
         return None

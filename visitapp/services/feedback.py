@@ -76,11 +76,9 @@ def build_report(services: Services, visit_id: str,
     if extra_appendices is None:
         extra_appendices = [data.appendix] if data.appendix else []
 
-    def photo_path(sha: str) -> Path | None:
-        path = services.blobs.path(sha)
-        return path if path.is_file() else None
-
-    return build_report_model(state, photo_path, extra_appendices,
+    # Photos are sealed on disk: the model names where their plain copies will be while
+    # the PDF is drawn (write_report_pdf), the same name on every build.
+    return build_report_model(state, services.blobs.plain_path, extra_appendices,
                               indicators=data.indicators, follow_up=data.follow_up,
                               team_messages=team_key_messages(services.visits, visit_id))
 
@@ -105,8 +103,10 @@ def write_report_pdf(services: Services, visit_id: str, output: Path,
     fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{output.name}.", suffix=".part")
     os.close(fd)
     tmp = Path(tmp_name)
+    photos = [p.path.name for p in model.photos if p.path is not None]
     try:
-        pages = render_pdf(model, tmp)
+        with services.blobs.plain_copies(photos):
+            pages = render_pdf(model, tmp)
         os.replace(tmp, output)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -7,8 +7,18 @@ Settings and why:
 - pysqlite's implicit transactions are switched off (isolation_level=None) so that the
   BEGIN we emit is the only one.
 SQLModel defines the tables (store.tables, checked against the migrations by the tests);
-reads and writes use plain sqlite3 connections (an ORM add + commit per answer costs ~25x
-a bare write, and importing SQLAlchemy costs every command a third of a second).
+reads and writes use DB-API connections directly, with no SQLAlchemy engine (an ORM add +
+commit per answer costs ~25x a bare write, and importing SQLAlchemy costs every command a
+third of a second).
+
+Encrypted at rest: given a key, connections come from SQLCipher (the `sqlcipher3` driver,
+with SQLCipher 4 bundled, the same DB-API as sqlite3), and `PRAGMA key` is the first
+statement on every connection; everything above is unchanged.
+The key is raw (32 bytes, from visitapp.store.keys), so SQLCipher's own slow passphrase
+derivation is skipped: the PIN's Argon2id runs once per start, not once per connection.
+Temporary tables and sorts stay in memory, never in an unencrypted temporary file.
+Without a key the file is plain SQLite: only the benchmark baseline and the in-place
+upgrade (visitapp.store.at_rest) open one.
 """
 
 from __future__ import annotations
@@ -21,12 +31,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import sqlcipher3
+
 from visitapp.domain.hlc import Clock
 from visitapp.domain.ids import new_id
 from visitapp.errors import StoreError
 from visitapp.store import migrations
 
 BUSY_TIMEOUT_MS = 10_000
+# What a damaged, foreign or wrongly keyed file raises, from either driver.
+DATABASE_ERRORS = (sqlite3.DatabaseError, sqlcipher3.DatabaseError)
+PLAIN_HEADER = b"SQLite format 3\x00"
 
 
 def _configure(dbapi_conn: sqlite3.Connection, _record: object) -> None:
@@ -35,18 +50,58 @@ def _configure(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     dbapi_conn.execute("PRAGMA journal_mode = WAL")
     dbapi_conn.execute("PRAGMA synchronous = FULL")
     dbapi_conn.execute("PRAGMA foreign_keys = ON")
+    dbapi_conn.execute("PRAGMA temp_store = MEMORY")
+
+
+def connect(path: Path, key: bytes | None) -> sqlite3.Connection:
+    """The one place a connection is made: SQLCipher with a raw key, or plain SQLite."""
+    if key is None:
+        conn = sqlite3.connect(path, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+    else:
+        conn = sqlcipher3.connect(str(path), check_same_thread=False,
+                                  timeout=BUSY_TIMEOUT_MS / 1000)
+        # SQLCipher reads "x'<64 hex>'" as a raw key: no passphrase derivation per connection.
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    _configure(conn, None)
+    return conn
+
+
+def is_plain_sqlite(path: Path) -> bool:
+    """Is `path` an unencrypted SQLite database (as every tablet had before issue 16)?"""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == PLAIN_HEADER
+    except FileNotFoundError:
+        return False
+
+
+def create_private(path: Path) -> None:
+    """Create an empty file (SQLite's new database) readable by its owner only; SQLite
+    gives the -wal and -shm files the same mode. An existing file is narrowed to 0600."""
+    if str(path) == ":memory:":
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.close(fd)
+    for suffix in ("", "-wal", "-shm"):
+        extra = path.with_name(path.name + suffix)
+        if extra.exists():
+            os.chmod(extra, 0o600)
 
 
 class Database:
     """An open tablet database. Thread-safe: one connection per thread."""
 
-    def __init__(self, path: Path | str, *, clock: Clock | None = None) -> None:
+    def __init__(self, path: Path | str, *, clock: Clock | None = None,
+                 key: bytes | None = None, files_key: bytes | None = None) -> None:
         self.path = Path(path)
+        self.encrypted = key is not None
+        self.files_key = files_key  # for visitapp.services.attachments.BlobStore
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            _make_private(self.path)
+            create_private(self.path)
         except OSError as err:
             raise StoreError(f"cannot create {self.path}: {err}") from err
+        self._key = key
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
@@ -54,7 +109,8 @@ class Database:
             conn = self._conn()
             migrations.apply(conn)
             self.device_id, self.clock = self._load_device(clock or Clock())
-        except sqlite3.DatabaseError as err:
+        except DATABASE_ERRORS as err:
+            self.close()
             raise StoreError(f"{self.path} is not a usable visit database: {err}") from err
 
     @property
@@ -64,12 +120,9 @@ class Database:
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            # A long-lived DBAPI connection per thread: checkout per statement would cost
-            # more than the write itself. Plain sqlite3 (no SQLAlchemy engine): importing
-            # SQLAlchemy cost every command line run about a third of a second.
-            conn = sqlite3.connect(self.path, check_same_thread=False,
-                                   timeout=BUSY_TIMEOUT_MS / 1000)
-            _configure(conn, None)
+            # A long-lived DB-API connection per thread: checkout per statement would cost
+            # more than the write itself.
+            conn = connect(self.path, self._key)
             self._local.conn = conn
             with self._lock:
                 self._connections.append(conn)
@@ -115,15 +168,6 @@ class Database:
                 )
         clock.receive(row[1])
         return row[0], clock
-
-
-def _make_private(path: Path) -> None:
-    """The database is readable by its owner only (SQLite gives its -wal and -shm files
-    the same mode): it holds the team's notes and, later, the tablet's signing key."""
-    if str(path) == ":memory:":
-        return
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-    os.chmod(path, 0o600)
 
 
 def ms_to_iso(ms: int) -> str:

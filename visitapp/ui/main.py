@@ -13,6 +13,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
@@ -22,7 +23,7 @@ import flet as ft
 
 from visitapp.domain.timefmt import london_clock, london_today
 from visitapp.errors import PatientDataWarning, StoreError, UserError
-from visitapp.services.app import Services, open_services
+from visitapp.services.app import Services
 from visitapp.services.sync import BackgroundSync, SyncStatus
 from visitapp.services.walkthrough import TabletPrefs, ensure_demo_visit
 from visitapp.ui import theme
@@ -144,6 +145,7 @@ class App:
         self.connectivity: ft.Connectivity | None = None
         self.file_picker: ft.FilePicker | None = None
         self.photo_source: PhotoSource = FilePickerSource()
+        self.activity: Callable[[], None] = lambda: None  # a tap or save: the idle lock waits
 
     # --- start-up ------------------------------------------------------------------
 
@@ -251,6 +253,7 @@ class App:
         ft.context.mark_update_called()
 
     def mark_saved(self, what: str = "answer") -> None:
+        self.activity()
         self.saved_text = vm.saved_text(london_clock(fmt="%H:%M:%S"), what)
         self._refresh_status()
         self._ask_for_sync()
@@ -331,6 +334,7 @@ class App:
 
     def show(self, route: str) -> None:
         """Put the view stack for `route` on the page, reusing screens still in it."""
+        self.activity()
         self.leave_current()
         stack = stack_for(route)
         route = stack[-1]
@@ -372,21 +376,47 @@ def web_mode(web: bool, environ: Mapping[str, str], platform: str) -> bool:
     return web or headless
 
 
-def launch(db_path: Path, web: bool, port: int, demo_date: date) -> None:
-    """Open the visit database and run the app: a browser app on 127.0.0.1 when asked
-    (or when there is no display), a desktop window otherwise. A first run creates the
-    demo visit dated `demo_date`."""
-    services = open_services(db_path)
-    created = ensure_demo_visit(services, demo_date)
+def launch(db_path: Path, web: bool, port: int, demo_date: date,
+           pin: str | None = None) -> None:
+    """Run the app: a browser app on 127.0.0.1 when asked (or when there is no display), a
+    desktop window otherwise. The PIN screen comes first (visitapp.ui.screens.pin) unless
+    `pin` is given (VISITAPP_PIN, for scripts and tests); the first unlock creates the demo
+    visit dated `demo_date` on a new tablet and starts the background sync."""
+    from visitapp.services.tablet_lock import TabletLock
+    from visitapp.ui.screens.pin import IdleLock, PinScreen
+
     prefs = TabletPrefs(db_path)
-    if created:
-        team = services.visits.load(created).team
-        prefs.set_i_am(created, team[0].name if team else None)
-    sync = SyncHub(services)
-    sync.start()
+    hubs: list[SyncHub] = []
+
+    def first_open(services: Services) -> None:
+        created = ensure_demo_visit(services, demo_date)
+        if created:
+            team = services.visits.load(created).team
+            prefs.set_i_am(created, team[0].name if team else None)
+        hub = SyncHub(services)
+        hub.listen(lambda status: lock.record_unsynced())
+        hub.start()
+        hubs.append(hub)
+
+    lock = TabletLock(db_path, now=time.time, on_open=first_open)
+    if pin:
+        lock.unlock(pin)
 
     def main(page: ft.Page) -> None:
-        App(page, services, prefs, sync).start()
+        idle = IdleLock(page, lock)
+
+        def unlocked(services: Services) -> None:
+            app = App(page, services, prefs, hubs[0] if hubs else None)
+            app.activity = idle.touch
+            app.start()
+            idle.start()
+
+        if lock.services is not None:
+            unlocked(lock.services)
+        else:
+            page.views.clear()
+            page.views.append(PinScreen(page, lock, unlocked).view)
+            page.update()
 
     try:
         if web_mode(web, os.environ, sys.platform):
@@ -412,8 +442,9 @@ def launch(db_path: Path, web: bool, port: int, demo_date: date) -> None:
         else:
             ft.run(main, view=ft.AppView.FLET_APP)
     finally:
-        sync.stop()
-        services.close()
+        for hub in hubs:
+            hub.stop()
+        lock.close()
 
 
 def packaged_db_path(environ: Mapping[str, str]) -> Path:
@@ -429,4 +460,6 @@ def packaged_db_path(environ: Mapping[str, str]) -> Path:
 
 
 if __name__ == "__main__":  # the entry module of `flet build` ([tool.flet.app] in pyproject)
-    launch(packaged_db_path(os.environ), web=False, port=0)
+    from visitapp.domain.timefmt import london_today
+
+    launch(packaged_db_path(os.environ), web=False, port=0, demo_date=london_today())

@@ -21,7 +21,7 @@ import flet as ft
 
 from visitapp.domain.timefmt import london
 from visitapp.domain.visit import FindingState
-from visitapp.errors import PatientDataWarning, UserError
+from visitapp.errors import NotFound, PatientDataWarning, UserError
 from visitapp.services import feedback as fb
 from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
@@ -377,8 +377,8 @@ class FeedbackScreen:
 
     async def _download(self, report: fb.PresentedReport) -> None:
         try:
-            data = report.path.read_bytes()
-        except OSError:
+            data = self.app.services.blobs.read(report.sha256)  # sealed on disk
+        except (OSError, NotFound):
             self.app.toast("That version's file is not on this tablet yet: sync first.")
             return
         stamp = london(report.at, "%Y%m%d-%H%M")

@@ -1,0 +1,107 @@
+"""Keep a visit on the tablet only as long as needed: release it once it is safe at the
+programme office.
+
+    unsent(services, visit_id)                 -> (changes, files) not yet at the office
+    release_visit(services, visit_id)          -> removes it; refuses while anything is unsent
+    apply_retention(services, retention_days, today)
+                                               -> releases every visit synced, presented and
+                                                  finished more than `retention_days` ago
+
+The period is the programme office's to set and reaches tablets by sync (issue 10/16: the
+sync side passes it to `apply_retention`; nothing here reads it). A released visit stays
+at the office; only this tablet's copy goes: its rows in every table that names a visit,
+its ops, and the stored files no other visit on the tablet refers to.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from visitapp.errors import UserError
+from visitapp.services.app import Services
+from visitapp.store.blob_refs import referenced_blobs
+
+FINISHED = ("feedback_given", "closed")
+
+
+@dataclass(frozen=True)
+class Unsent:
+    changes: int
+    files: int
+
+    def __bool__(self) -> bool:
+        return bool(self.changes or self.files)
+
+
+def unsent(services: Services, visit_id: str) -> Unsent:
+    with services.db.read() as conn:
+        return _unsent(conn, visit_id)
+
+
+def _unsent(conn: sqlite3.Connection, visit_id: str) -> Unsent:
+    changes = conn.execute("SELECT COUNT(*) FROM ops WHERE visit_id = ? AND pushed = 0",
+                           (visit_id,)).fetchone()[0]
+    files = referenced_blobs(conn, visit_id)
+    sent = {sha for (sha,) in conn.execute(
+        "SELECT sha256 FROM sync_blobs WHERE state = 'uploaded'")}
+    return Unsent(changes=int(changes), files=len(files - sent))
+
+
+def release_visit(services: Services, visit_id: str) -> str:
+    """Remove the visit from this tablet; a one-line summary. Refuses (nothing removed)
+    while any of its changes or files has not reached the programme office."""
+    db = services.db
+    with db.write() as conn:
+        if conn.execute("SELECT 1 FROM visits WHERE id = ?", (visit_id,)).fetchone() is None:
+            raise UserError(f"no visit {visit_id!r} on this tablet")
+        left = _unsent(conn, visit_id)
+        if left:
+            raise UserError(
+                f"visit {visit_id[:8]} still has {left.changes} change(s) and {left.files} "
+                "file(s) not at the programme office: sync first (nothing was removed)")
+        mine = referenced_blobs(conn, visit_id)
+        conn.execute("DELETE FROM sync_rejections WHERE op_id IN "
+                     "(SELECT op_id FROM ops WHERE visit_id = ?)", (visit_id,))
+        tables = [name for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")]
+        removed = 0
+        for table in tables:
+            columns = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            key = "visit_id" if "visit_id" in columns else ("id" if table == "visits" else None)
+            if key is None:
+                continue
+            removed += conn.execute(f"DELETE FROM {table} WHERE {key} = ?",
+                                    (visit_id,)).rowcount
+        still_needed = referenced_blobs(conn)
+        gone = sorted(mine - still_needed)
+        for sha in gone:
+            conn.execute("DELETE FROM blobs WHERE sha256 = ?", (sha,))
+    # After the commit: a crash here leaves only sealed files nothing refers to.
+    for sha in gone:
+        services.blobs.path(sha).unlink(missing_ok=True)
+    return f"visit {visit_id[:8]} removed from this tablet ({removed} rows, {len(gone)} files)"
+
+
+def apply_retention(services: Services, retention_days: int, today: date) -> list[str]:
+    """Release every visit that is finished (feedback given or closed), has a presented
+    report, is dated more than `retention_days` before `today` and is wholly at the
+    office; returns the ids released. A visit with anything unsent stays."""
+    if retention_days < 1:
+        raise UserError(f"retention-days must be 1 or more, not {retention_days}")
+    cutoff = (today - timedelta(days=retention_days)).isoformat()
+    marks = ", ".join("?" * len(FINISHED))
+    with services.db.read() as conn:
+        candidates = [vid for (vid,) in conn.execute(
+            f"SELECT id FROM visits WHERE status IN ({marks}) AND date < ? "
+            "AND EXISTS (SELECT 1 FROM ops WHERE ops.visit_id = visits.id "
+            "AND entity = 'visit' AND field = 'presented_report' AND value != 'null')",
+            (*FINISHED, cutoff))]
+        keep = {vid for vid in candidates if _unsent(conn, vid)}
+    released = []
+    for vid in candidates:
+        if vid not in keep:
+            release_visit(services, vid)
+            released.append(vid)
+    return released
