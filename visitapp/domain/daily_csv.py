@@ -15,6 +15,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from visitapp.domain.indicators import COUNT_COLUMNS, DailyRow
 
@@ -67,6 +68,29 @@ def open_csv(data: bytes, unreadable: type[ValueError] = ValueError,
     return reader, header
 
 
+def data_rows(reader: Any, width: int,
+              skipped: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of each row worth reading from a csv reader (`open_csv`'s:
+    it counts lines, quoted newlines included). A row the CSV reader cannot read,
+    or with more cells than the header has columns, is added to `skipped` by its line;
+    blank lines are not rows."""
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            skipped.append(f"line {reader.line_num}: {err}")
+            continue
+        line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > width:
+            skipped.append(f"line {line}: {len(cells)} cells but {width} columns")
+            continue
+        yield line, cells
+
+
 def parse_extract(data: bytes) -> ParsedExtract:
     reader, header = open_csv(data, UnreadableExtract)
     names = [h.strip().lower() for h in header]
@@ -84,20 +108,7 @@ def parse_extract(data: bytes) -> ParsedExtract:
         raise UnreadableExtract(f"line 1: column(s) repeated: {', '.join(sorted(duplicates))}")
 
     seen: dict[date, int] = {}
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as err:
-            result.skipped.append(f"line {reader.line_num}: {err}")
-            continue
-        line = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue  # blank lines are not rows
-        if len(cells) > len(names):
-            result.skipped.append(f"line {line}: {len(cells)} cells but {len(names)} columns")
-            continue
+    for line, cells in data_rows(reader, len(names), result.skipped):
         record = dict(zip(names, cells, strict=False))
         try:
             row = _row(record)

@@ -18,7 +18,6 @@ columns (booked appointments included) and over the system's trusts, to two deci
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from sync.server.db import write
 from sync.server.office import tables as t
-from visitapp.domain.daily_csv import open_csv
+from visitapp.domain.daily_csv import data_rows, open_csv
 
 MAX_BYTES = 20 * 1024 * 1024
 MONTHS = ("JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST",
@@ -144,20 +143,7 @@ def parse_file(data: bytes) -> ParsedFile:
 
     result = ParsedFile()
     seen: dict[tuple[str, str], int] = {}
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as err:
-            result.skipped.append(f"line {reader.line_num}: {err}")
-            continue
-        line = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) > len(header):
-            result.skipped.append(f"line {line}: {len(cells)} cells but {len(header)} columns")
-            continue
+    for line, cells in data_rows(reader, len(header), result.skipped):
         record = dict(zip(header, cells, strict=False))
         code = (record.get("org code") or "").strip().upper()
         if code == "TOTAL" or (record.get("parent org") or "").strip().upper() == "TOTAL":
