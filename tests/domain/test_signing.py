@@ -1,0 +1,78 @@
+"""Signed ops: an op id is its content's, a signature proves its device, edits are caught."""
+
+from __future__ import annotations
+
+import pytest
+
+from visitapp.domain import signing
+
+
+def _op(device_id: str, **changes: object) -> dict[str, object]:
+    op: dict[str, object] = {
+        "op_id": "", "visit_id": "v1", "device_id": device_id, "seq": 1, "hlc": 123 << 16,
+        "entity": "answer", "entity_id": "ed-abcde/ed.triage", "field": "value",
+        "value": '"yes"', "prev_op_id": None, "author": "Visit lead", "confirmed": False}
+    op.update(changes)
+    return op
+
+
+@pytest.fixture()
+def key() -> bytes:
+    return signing.new_private_key()
+
+
+def test_a_sealed_op__verifies_with_its_devices_key(key):
+    public = signing.public_key_of(key)
+    op = signing.seal(key, _op(signing.device_id_for(public)))
+    assert op["op_id"].startswith(signing.OP_ID_PREFIX) and len(op["op_id"]) <= 64
+    assert signing.verify(op, public) is None
+
+
+@pytest.mark.parametrize("field, value", [
+    ("value", '"no"'), ("seq", 2), ("device_id", "k-" + "0" * 32), ("author", "Someone"),
+    ("visit_id", "v2"), ("confirmed", True), ("prev_op_id", "s-x"),
+])
+def test_any_edit_after_sealing__is_caught(key, field, value):
+    public = signing.public_key_of(key)
+    op = signing.seal(key, _op(signing.device_id_for(public)))
+    op[field] = value
+    assert signing.verify(op, public) is not None
+
+
+def test_an_edit_with_a_recomputed_id__fails_the_signature(key):
+    public = signing.public_key_of(key)
+    op = signing.seal(key, _op(signing.device_id_for(public)))
+    op["value"] = '"no"'
+    op["op_id"] = signing.op_id_for(op)
+    assert "signature" in (signing.verify(op, public) or "")
+
+
+def test_another_key__cannot_stand_for_a_device(key):
+    public = signing.public_key_of(key)
+    forger = signing.new_private_key()
+    op = signing.seal(forger, _op(signing.device_id_for(public)))
+    assert signing.verify(op, signing.public_key_of(forger)) is not None  # id is not its key's
+    assert signing.verify(op, public) is not None  # signature is not the device's
+
+
+def test_re_signing_under_a_new_key__keeps_the_op_id(key):
+    first = signing.seal(key, _op(signing.device_id_for(signing.public_key_of(key))))
+    new = signing.new_private_key()
+    new_public = signing.public_key_of(new)
+    again = signing.seal(new, {**first, "device_id": signing.device_id_for(new_public), "seq": 9})
+    assert again["op_id"] == first["op_id"]
+    assert signing.verify(again, new_public) is None
+
+
+def test_a_proof_of_possession__binds_key_and_statement(key):
+    public = signing.public_key_of(key)
+    proof = signing.prove(key, "device abc")
+    assert signing.proof_problem(public, "device abc", proof) is None
+    assert signing.proof_problem(public, "device xyz", proof) is not None
+    other = signing.public_key_of(signing.new_private_key())
+    assert signing.proof_problem(other, "device abc", proof) is not None
+
+
+@pytest.mark.parametrize("bad", ["", "!" * 43, 5, None, "A" * 44])
+def test_a_bad_public_key__is_named(bad):
+    assert signing.public_key_problem(bad) is not None

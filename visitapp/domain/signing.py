@@ -1,0 +1,170 @@
+"""Signed, content-addressed ops: who made an op, and that nobody changed it since.
+
+Every device (a tablet, and the programme office for the ops it makes itself) holds an
+Ed25519 key pair. Its device id is derived from its public key (`device_id_for`), so an id
+and a key cannot be paired up by anyone who does not hold the private key: a public key
+can travel with ops (in a pull, in a bundle) without being trusted.
+
+An op's id is derived from its content (`op_id_for`): its visit, clock, entity, field,
+value, the op it edits, author and confirmation. The signature (`sig`) covers the id,
+the device id and the change number (seq) as well, so a relayed op proves which device
+made it, and an op id cannot be reused for other content. The device id and seq are
+left out of the op id on purpose: a tablet restored from a backup takes a new key and
+re-signs its unsent ops under it without renaming them, so nothing that names an op
+(`prev_op_id`, a resolution, a conflict) has to change.
+
+Ops made before signing existed have random ids and no `sig`: they are legacy ops,
+accepted only from the device that made them (see sync/README.md).
+
+`VISITAPP_BENCH_UNSIGNED=1` turns signing and checking off, for `bench/bench_sync.py`'s
+baseline only: never set it anywhere else.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+_ID_DOMAIN = "visitapp-op-id-v1"
+_SIG_DOMAIN = b"visitapp-op-sig-v1\n"
+_PROOF_DOMAIN = b"visitapp-key-proof-v1\n"
+OP_ID_PREFIX = "s-"
+DEVICE_PREFIX = "k-"
+OFFICE_PREFIX = "office-"
+
+
+def signing_enabled() -> bool:
+    """False only in the sync benchmark's unsigned baseline."""
+    return os.environ.get("VISITAPP_BENCH_UNSIGNED") != "1"
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _canonical(items: list[Any]) -> bytes:
+    return json.dumps(items, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+# --- keys ------------------------------------------------------------------------------
+
+def new_private_key() -> bytes:
+    """A new Ed25519 private key, as its 32 raw bytes (kept in the encrypted database)."""
+    from cryptography.hazmat.primitives.serialization import NoEncryption, PrivateFormat
+    return Ed25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw,
+                                                      NoEncryption())
+
+
+@lru_cache(maxsize=64)
+def _private(raw: bytes) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def public_key_of(private_raw: bytes) -> str:
+    """The public key, base64url without padding (43 characters)."""
+    return _b64(_private(private_raw).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+
+
+def device_id_for(public_key: str, prefix: str = DEVICE_PREFIX) -> str:
+    """The device id a public key stands for: 128 bits of its SHA-256."""
+    return prefix + hashlib.sha256(_unb64(public_key)).hexdigest()[:32]
+
+
+@lru_cache(maxsize=4096)
+def _public(public_key: str) -> Ed25519PublicKey | None:
+    try:
+        raw = _unb64(public_key)
+        return Ed25519PublicKey.from_public_bytes(raw) if len(raw) == 32 else None
+    except ValueError:
+        return None
+
+
+def public_key_problem(public_key: Any) -> str | None:
+    if not isinstance(public_key, str) or len(public_key) != 43 or _public(public_key) is None:
+        return "not an Ed25519 public key (43 characters of base64url)"
+    return None
+
+
+# --- ops -------------------------------------------------------------------------------
+
+def op_id_for(op: Mapping[str, Any]) -> str:
+    """The content-addressed id of an op (everything but its id, device, seq and sig)."""
+    core = [_ID_DOMAIN, op["visit_id"], op["hlc"], op["entity"], op["entity_id"], op["field"],
+            op["value"], op.get("prev_op_id"), op.get("author"), bool(op.get("confirmed"))]
+    return OP_ID_PREFIX + hashlib.sha256(_canonical(core)).hexdigest()[:40]
+
+
+def _signed_bytes(op: Mapping[str, Any]) -> bytes:
+    return _SIG_DOMAIN + _canonical([
+        op["op_id"], op["visit_id"], op["device_id"], op["seq"], op["hlc"], op["entity"],
+        op["entity_id"], op["field"], op["value"], op.get("prev_op_id"), op.get("author"),
+        bool(op.get("confirmed"))])
+
+
+def seal(private_raw: bytes, op: Mapping[str, Any]) -> dict[str, Any]:
+    """The op with its content-addressed id and its signature (`device_id` must be the
+    key's own). With signing off (benchmark baseline) the op is returned as it is."""
+    sealed = dict(op)
+    if not signing_enabled():
+        sealed.setdefault("sig", None)
+        return sealed
+    sealed["op_id"] = op_id_for(sealed)
+    sealed["sig"] = _b64(_private(private_raw).sign(_signed_bytes(sealed)))
+    return sealed
+
+
+def is_signed(op: Mapping[str, Any]) -> bool:
+    return op.get("sig") is not None
+
+
+def verify(op: Mapping[str, Any], public_key: str, prefix: str = DEVICE_PREFIX) -> str | None:
+    """Why this signed op is not genuine, in words, or None when it is.
+
+    Checks that the key is the op's device's (its id derives from the key), that the op id
+    is its content's, and the signature. Call only for ops with a `sig`; a well-formed op
+    (`op_schema.op_problem` is None) is assumed."""
+    if not signing_enabled():
+        return None
+    key = _public(public_key) if isinstance(public_key, str) else None
+    if key is None or device_id_for(public_key, prefix) != op["device_id"]:
+        return "signed with a key that is not its tablet's"
+    if op_id_for(op) != op["op_id"]:
+        return "its id does not match its content (changed after it was made)"
+    sig = op.get("sig")
+    try:
+        key.verify(_unb64(sig), _signed_bytes(op))
+    except (InvalidSignature, ValueError, TypeError):
+        return "its signature does not match (changed after it was made, or forged)"
+    return None
+
+
+# --- proving a key is held (enrolment, a new identity) -----------------------------------
+
+def prove(private_raw: bytes, statement: str) -> str:
+    """A signature over a statement (the office's device record id and the office's key),
+    so a key cannot be registered by someone who only saw it in a bundle."""
+    return _b64(_private(private_raw).sign(_PROOF_DOMAIN + statement.encode("utf-8")))
+
+
+def proof_problem(public_key: str, statement: str, proof: Any) -> str | None:
+    key = _public(public_key) if isinstance(public_key, str) else None
+    if key is None:
+        return "not an Ed25519 public key"
+    try:
+        key.verify(_unb64(proof), _PROOF_DOMAIN + statement.encode("utf-8"))
+    except (InvalidSignature, ValueError, TypeError):
+        return "the proof that the tablet holds this key does not match"
+    return None
