@@ -13,6 +13,8 @@
 - `field_state`: the latest value of every (visit, entity, entity id, field), merged by
   last writer wins on (hlc, device id) without knowing what the entity is.
 - `blobs` and `blob_teams`: attachment bytes by SHA-256, and which teams uploaded them.
+- `office_key`: the office's own Ed25519 key pair (one row), for the ops the office
+  makes itself; tablets pin its public key at enrolment (`sync.server.office_key`).
 - `team_clocks`: the highest HLC accepted per team, never moved by a refused op; one
   team's stamps cannot move another team's clock (`server_clock`, the single clock of
   revision 0001, is no longer written).
@@ -140,4 +142,12 @@ origins = Table(
     Column("team", String(200), nullable=False),
     Column("office_device", String(64), nullable=False),
     Column("bound_at", String(32), nullable=False),
+)
+
+office_key = Table(
+    "office_key", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("private_key", LargeBinary, nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("created_at", String(32), nullable=False),
 )
