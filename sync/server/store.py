@@ -304,6 +304,7 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
                 "field": op["field"], "value": op["value"],
                 "prev_op_id": op.get("prev_op_id"), "author": op.get("author"),
                 "confirmed": op.get("confirmed", False), "received_at": received,
+                "sig": op.get("sig"),
             }
             rows.append(row)
             key = (op["visit_id"], op["entity"], op["entity_id"], op["field"])
@@ -379,7 +380,7 @@ def _taken_seqs(conn: Any, ops: Sequence[dict[str, Any]]) -> dict[tuple[str, int
 
 OP_INSERT_COLUMNS = ("op_id", "visit_id", "team", "device_id", "pushed_by", "seq", "hlc",
                      "entity", "entity_id", "field", "value", "prev_op_id", "author",
-                     "confirmed", "received_at")
+                     "confirmed", "received_at", "sig")
 FIELD_COLUMNS = ("visit_id", "entity", "entity_id", "field", "op_id", "hlc", "device_id",
                  "value")
 
@@ -457,7 +458,8 @@ def _merge_fields(conn: Any, rows: list[dict[str, Any]]) -> None:
 
 PULL_COLUMNS = (t.ops.c.server_seq, t.ops.c.op_id, t.ops.c.visit_id, t.ops.c.device_id,
                 t.ops.c.seq, t.ops.c.hlc, t.ops.c.entity, t.ops.c.entity_id, t.ops.c.field,
-                t.ops.c.value, t.ops.c.prev_op_id, t.ops.c.author, t.ops.c.confirmed)
+                t.ops.c.value, t.ops.c.prev_op_id, t.ops.c.author, t.ops.c.confirmed,
+                t.ops.c.sig)
 
 
 def pull(engine: Engine, principal: Principal, *, after: int,
