@@ -79,6 +79,8 @@ class TabletOutbox:
                                 (old,)).fetchall()
             conn.execute("UPDATE device SET id = ?, next_seq = ?, private_key = ?",
                          (new, len(rows) + 1, private))
+            conn.execute("INSERT OR IGNORE INTO device_keys (device_id, public_key) VALUES "
+                         "(?, ?)", (new, signing.public_key_of(private)))
             updates = []
             for seq, row in enumerate(rows, 1):
                 op = OpRecord.from_row(row[1:]).as_dict()
