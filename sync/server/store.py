@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from sync.server import blob_types
+from sync.server import blob_types, keys
 from sync.server import tables as t
 from sync.server.auth import (
     DEVICE_PREFIX,
@@ -39,7 +39,9 @@ from sync.server.db import (
     write,
 )
 from sync.server.office import read_models
+from sync.server.office_key import OfficeKey
 from visitapp.domain import hlc as hlc_mod
+from visitapp.domain import signing
 
 FUTURE_LIMIT_MS = 2 * 60 * 60 * 1000  # a tablet an hour out still syncs
 LAST_SEEN_EVERY_S = 60
@@ -209,17 +211,17 @@ CREATED_FIELD = "created_at"  # the field every new visit is made with: its crea
 
 def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
          now_ms: Callable[[], int], own_device: str | None = None,
-         ) -> tuple[list[dict[str, Any]], int]:
+         office: OfficeKey | None = None) -> tuple[list[dict[str, Any]], int]:
     """Store a batch of well-formed ops (`op_schema.op_problem` passed) in one transaction;
     a result per op, in the batch's order (dicts shaped as `sync.protocol.OpResult`).
 
     Idempotent by op id within the team. The pushing device and team come from the
-    principal (its token), never from the ops. `own_device` is the device id the tablet
-    says it makes its ops under; the first time it is presented it is bound to the
-    pushing device (`origins`). Refused per op:
-    - an op whose origin (`device_id`) is a tablet of another team (`foreign_origin`),
-      or one no tablet has presented as its own yet (`origin_unknown`: the tablet that
-      made it will send it itself; the pusher keeps it and tries again later);
+    principal (its token), never from the ops. Refused per op:
+    - an op that is not genuine (`forged`: a bad signature, an unsigned op under a key's
+      device id, an op claiming the office made it), one whose origin is a tablet of
+      another team (`foreign_origin`), or one whose key the office does not know yet, or a
+      legacy op relayed by a team-mate (`origin_unknown`: kept by the pusher and tried
+      again later); see sync.server.keys.origin_problem;
     - an op of a visit of another team (`foreign_visit`), or of a visit not on the office
       yet unless the batch holds its creation op (`visit_unknown`, tried again later): a
       visit belongs to the team whose tablet made it, not to whoever pushes first;
@@ -234,41 +236,44 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
     results: list[dict[str, Any]] = []
     with write(engine) as conn:
         lock_for_push(conn, team)  # a team's pushes take turns; see db.lock_for_push
-        origin_teams = _origin_teams(conn, principal, own_device, ops, received)
+        _bind_own_legacy_id(conn, principal, own_device, received)
         existing = {r[0] for r in _existing(conn, t.ops.c.op_id,
                                             list({op["op_id"] for op in ops}),
                                             where=t.ops.c.team == team)}
+        device_ids = {op["device_id"] for op in ops}
+        key_owners = keys.key_owners(conn, device_ids)
+        legacy = keys.legacy_owners(conn, [d for d in device_ids if not d.startswith(
+            (signing.DEVICE_PREFIX, signing.OFFICE_PREFIX))])
+        office = office or _no_office_key()
+        # Who made each op, checked once per op (its signature included); an op the team
+        # holds already is a duplicate and needs no check.
+        verdicts = keys.origin_problems(ops, existing, principal, team, key_owners, legacy,
+                                        office)
         owners: dict[str, str] = {r[0]: r[1] for r in _existing(
             conn, t.visits.c.visit_id, list({op["visit_id"] for op in ops}), t.visits.c.team)}
-        creators = {op["visit_id"] for op in ops
+        creators = {op["visit_id"] for op, verdict in zip(ops, verdicts, strict=True)
                     if op["entity"] == "visit" and op["field"] == CREATED_FIELD
-                    and origin_teams.get(op["device_id"]) == team}
+                    and verdict is None}
         taken = _taken_seqs(conn, ops)
         claimed: list[dict[str, Any]] = []
         rows: list[dict[str, Any]] = []
         winners: dict[tuple[str, str, str, str], dict[str, Any]] = {}
         seen: set[str] = set()
         highest = 0
-        for op in ops:
+        for op, verdict in zip(ops, verdicts, strict=True):
             op_id = op["op_id"]
-            origin = origin_teams.get(op["device_id"])
-            if origin is None:
-                results.append(_reject(op_id, "origin_unknown", (
-                    "made on a tablet that has not synced with the programme office yet: "
-                    "that tablet will send it itself")))
+            if op_id in existing or op_id in seen:
+                # Held by the team already: stored once, whoever hands it in again (an op
+                # id is its content's, so a signed op held is this very op).
+                results.append({"op_id": op_id, "status": "duplicate", "reason": None})
                 continue
-            if origin != team:
-                results.append(_reject(op_id, "foreign_origin", (
-                    "made on a tablet of another team: a visit handed over by bundle stays "
-                    "with the team that made it; nothing was sent")))
+            if verdict is not None:
+                results.append(_reject(op_id, *verdict))
                 continue
             owner = owners.get(op["visit_id"])
             if owner is not None and owner != team:
                 results.append(_reject(op_id, "foreign_visit",
                                        f"visit {op['visit_id']} belongs to another team"))
-                continue
-            if op_id in existing or op_id in seen:
-                results.append({"op_id": op_id, "status": "duplicate", "reason": None})
                 continue
             if op["hlc"] > horizon:
                 ahead_h = (hlc_mod.wall_ms(op["hlc"]) - now) / 3_600_000
@@ -304,6 +309,7 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
                 "field": op["field"], "value": op["value"],
                 "prev_op_id": op.get("prev_op_id"), "author": op.get("author"),
                 "confirmed": op.get("confirmed", False), "received_at": received,
+                "sig": op.get("sig"),
             }
             rows.append(row)
             key = (op["visit_id"], op["entity"], op["entity_id"], op["field"])
@@ -328,30 +334,41 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
     return results, max(int(clock or 0), hlc_mod.pack(now, 0))
 
 
-def _origin_teams(conn: Any, principal: Principal, own_device: str | None,
-                  ops: Sequence[dict[str, Any]], received: str) -> dict[str, str]:
-    """Device id -> team, for the origins named in a batch; binds the pusher's own.
-
-    A tablet's own device id is bound to the first office device that presents it; a
-    later office device of the same team takes it over (a tablet enrolled again with a
-    new token); one of another team is refused outright.
-    """
-    o = t.origins.c
-    if own_device is not None:
-        row = conn.execute(select(o.team, o.office_device).where(
-            o.device_id == own_device)).first()
-        if row is None:
-            conn.execute(_insert(conn, t.origins).values(
-                device_id=own_device, team=principal.team, office_device=principal.id,
-                bound_at=received).on_conflict_do_nothing(index_elements=["device_id"]))
-        elif row.team != principal.team:
+def _bind_own_legacy_id(conn: Any, principal: Principal, own_device: str | None,
+                        received: str) -> None:
+    """Bind the legacy device id a tablet presents as its own (`X-Visitapp-Device`) to
+    its record, as before signing: the first office device to present it, taken over by
+    a later one of the same team (a tablet enrolled again), refused for another team. A
+    key's device id is bound only by registering the key (sync.server.keys)."""
+    if own_device is None:
+        return
+    if own_device.startswith(signing.OFFICE_PREFIX):
+        raise Forbidden("a tablet cannot present itself as the programme office")
+    if own_device.startswith(signing.DEVICE_PREFIX):
+        owner = keys.key_owners(conn, [own_device]).get(own_device)
+        if owner is not None and owner.team != principal.team:
             raise Forbidden("this tablet's identity is registered to another team: "
                             "ask the programme office")
-        elif row.office_device != principal.id:
-            conn.execute(update(t.origins).where(o.device_id == own_device).values(
-                office_device=principal.id, bound_at=received))
-    wanted = list({op["device_id"] for op in ops})
-    return {r[0]: r[1] for r in _existing(conn, o.device_id, wanted, o.team)}
+        return
+    o = t.origins.c
+    row = conn.execute(select(o.team, o.office_device).where(
+        o.device_id == own_device)).first()
+    if row is None:
+        conn.execute(_insert(conn, t.origins).values(
+            device_id=own_device, team=principal.team, office_device=principal.id,
+            bound_at=received).on_conflict_do_nothing(index_elements=["device_id"]))
+    elif row.team != principal.team:
+        raise Forbidden("this tablet's identity is registered to another team: "
+                        "ask the programme office")
+    elif row.office_device != principal.id:
+        conn.execute(update(t.origins).where(o.device_id == own_device).values(
+            office_device=principal.id, bound_at=received))
+
+
+def _no_office_key() -> OfficeKey:
+    """Stands in when a caller (a test, a tool) pushes without the office's key: no op
+    can then claim to be the office's (its id cannot match a key nobody holds)."""
+    return OfficeKey(b"", "")
 
 
 def _advance_team_clock(conn: Any, team: str, highest: int) -> None:
@@ -379,7 +396,7 @@ def _taken_seqs(conn: Any, ops: Sequence[dict[str, Any]]) -> dict[tuple[str, int
 
 OP_INSERT_COLUMNS = ("op_id", "visit_id", "team", "device_id", "pushed_by", "seq", "hlc",
                      "entity", "entity_id", "field", "value", "prev_op_id", "author",
-                     "confirmed", "received_at")
+                     "confirmed", "received_at", "sig")
 FIELD_COLUMNS = ("visit_id", "entity", "entity_id", "field", "op_id", "hlc", "device_id",
                  "value")
 
@@ -457,7 +474,8 @@ def _merge_fields(conn: Any, rows: list[dict[str, Any]]) -> None:
 
 PULL_COLUMNS = (t.ops.c.server_seq, t.ops.c.op_id, t.ops.c.visit_id, t.ops.c.device_id,
                 t.ops.c.seq, t.ops.c.hlc, t.ops.c.entity, t.ops.c.entity_id, t.ops.c.field,
-                t.ops.c.value, t.ops.c.prev_op_id, t.ops.c.author, t.ops.c.confirmed)
+                t.ops.c.value, t.ops.c.prev_op_id, t.ops.c.author, t.ops.c.confirmed,
+                t.ops.c.sig)
 
 
 def pull(engine: Engine, principal: Principal, *, after: int,
@@ -476,6 +494,20 @@ def pull(engine: Engine, principal: Principal, *, after: int,
     for r in rows:
         r["confirmed"] = bool(r["confirmed"])
     return rows, (rows[-1]["server_seq"] if rows else after), has_more
+
+
+def page_keys(engine: Engine, rows: Sequence[dict[str, Any]],
+              office: OfficeKey) -> dict[str, str]:
+    """The public keys a tablet needs to check a pulled page: of every device whose signed
+    ops are in it, and the office's own when the page holds ops the office made."""
+    signed = {r["device_id"] for r in rows if r["sig"] is not None}
+    found: dict[str, str] = {}
+    if office.device_id in signed:
+        found[office.device_id] = office.public_key
+    with read(engine) as conn:
+        for device_id, owner in keys.key_owners(conn, signed).items():
+            found[device_id] = owner.public_key
+    return found
 
 
 def field_values(engine: Engine, visit_id: str) -> dict[tuple[str, str, str], tuple[str, str]]:

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from visitapp.domain import hlc as hlc_mod
+from visitapp.domain import signing
 from visitapp.domain.ids import new_id
 from visitapp.store.db import Database, ms_to_iso
 
@@ -42,6 +43,7 @@ class OpRecord:
     prev_op_id: str | None = None
     author: str | None = None
     confirmed: bool = False
+    sig: str | None = None  # Ed25519 signature (visitapp.domain.signing); None: legacy op
 
     @property
     def at(self) -> str:
@@ -54,15 +56,21 @@ class OpRecord:
             "seq": self.seq, "hlc": self.hlc, "entity": self.entity,
             "entity_id": self.entity_id, "field": self.field, "value": self.value,
             "prev_op_id": self.prev_op_id, "author": self.author, "confirmed": self.confirmed,
+            "sig": self.sig,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OpRecord:
         return cls(**{**data, "confirmed": bool(data.get("confirmed"))})
 
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> OpRecord:
+        """An op from a row of `OP_COLUMNS` (confirmed is stored as 0 or 1)."""
+        return cls(*row[:11], confirmed=bool(row[11]), sig=row[12])
+
 
 OP_COLUMNS = ("op_id", "visit_id", "device_id", "seq", "hlc", "entity", "entity_id", "field",
-              "value", "prev_op_id", "author", "confirmed")
+              "value", "prev_op_id", "author", "confirmed", "sig")
 
 
 # --- how entities map onto the state tables --------------------------------------------
@@ -206,7 +214,7 @@ _SET_CLOCK = (
 
 def _op_params(op: OpRecord) -> tuple[Any, ...]:
     return (op.op_id, op.visit_id, op.device_id, op.seq, op.hlc, op.entity, op.entity_id,
-            op.field, op.value, op.prev_op_id, op.author, int(op.confirmed))
+            op.field, op.value, op.prev_op_id, op.author, int(op.confirmed), op.sig)
 
 
 def encode(value: Any) -> Json:
@@ -226,16 +234,19 @@ def record(
     confirmed: bool = False,
 ) -> OpRecord:
     """Make a local op, append it and apply it; call inside `db.write()`."""
-    # The device id is read with the seq: it changes when a restored tablet renews it.
-    device_id, seq, stored_hlc = conn.execute("SELECT id, next_seq, hlc FROM device").fetchone()
+    # The device id and key are read with the seq: a restored tablet renews them.
+    device_id, seq, stored_hlc, private_key = conn.execute(
+        "SELECT id, next_seq, hlc, private_key FROM device").fetchone()
     db.clock.receive(stored_hlc)  # another process on this database may have ticked
     ts = db.clock.tick()
     current = conn.execute(_GET_CLOCK, (visit_id, entity, entity_id, field)).fetchone()
-    op = OpRecord(
-        op_id=new_id(), visit_id=visit_id, device_id=device_id, seq=seq, hlc=ts,
-        entity=entity, entity_id=entity_id, field=field, value=encode(value),
-        prev_op_id=current[0] if current else None, author=author, confirmed=confirmed,
-    )
+    # Signed, with an id derived from its content (a random id only in the benchmark's
+    # unsigned baseline, where seal leaves the op as it is).
+    op = OpRecord(**signing.seal(private_key, {
+        "op_id": new_id(), "visit_id": visit_id, "device_id": device_id, "seq": seq,
+        "hlc": ts, "entity": entity, "entity_id": entity_id, "field": field,
+        "value": encode(value), "prev_op_id": current[0] if current else None,
+        "author": author, "confirmed": confirmed}))
     conn.execute("UPDATE device SET next_seq = ?, hlc = ?", (seq + 1, ts))
     conn.execute(_INSERT_OP, _op_params(op))
     conn.execute(_SET_CLOCK, (visit_id, entity, entity_id, field, op.op_id, op.hlc, op.device_id))
@@ -313,7 +324,7 @@ def rebuild(conn: sqlite3.Connection) -> int:
         """
     ).fetchall()
     for row in rows:
-        op = OpRecord(*row[:-1], confirmed=bool(row[-1]))
+        op = OpRecord.from_row(row)
         conn.execute(_SET_CLOCK, (op.visit_id, op.entity, op.entity_id, op.field, op.op_id,
                                   op.hlc, op.device_id))
         _materialise(conn, op)
@@ -325,4 +336,4 @@ def ops_for_visit(conn: sqlite3.Connection, visit_id: str) -> list[OpRecord]:
         f"SELECT {', '.join(OP_COLUMNS)} FROM ops WHERE visit_id = ? ORDER BY hlc, device_id",
         (visit_id,),
     ).fetchall()
-    return [OpRecord(*row[:-1], confirmed=bool(row[-1])) for row in rows]
+    return [OpRecord.from_row(row) for row in rows]

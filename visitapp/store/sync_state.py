@@ -49,6 +49,8 @@ class SyncState(SQLModel, table=True):
     last_attempt_at: str | None = None
     last_error: str | None = None
     clock_skew_ms: int | None = None
+    office_public_key: str | None = None  # pinned at enrolment, for the office's own ops
+    registered_device_id: str | None = None  # this tablet's key, registered with the office
     token: str | None = None  # the office token, inside the encrypted database (0011)
 
 
@@ -107,7 +109,10 @@ def get_state(conn: sqlite3.Connection) -> State:
 
 
 def enrol(conn: sqlite3.Connection, server_url: str) -> None:
-    """Point the tablet at a server; a different server starts its cursor again at 0."""
+    """Point the tablet at a server; a different server starts its cursor again at 0.
+    Enrolling again registers the tablet's key again and pins the office's key afresh."""
+    conn.execute("UPDATE sync_state SET office_public_key = NULL, registered_device_id = NULL "
+                 "WHERE id = 1")
     current = get_state(conn)
     if current.server_url != server_url:
         conn.execute("UPDATE sync_state SET server_url = ?, cursor = 0, enrolled_at = ?, "
