@@ -112,15 +112,20 @@ def generate(engine, seed: Seed, team: str, count: int, *, finished: bool) -> li
         visits.append(vid)
         for sha, (data, content_type) in files.items():
             store.put_blob(engine, principal, sha, data, content_type)
+        if pending and len(pending) + len(ops) > BATCH:  # whole visits to a push
+            _push(engine, principal, pending, device)
+            pending = []
         pending.extend(ops)
-        while len(pending) >= BATCH or (pending and k == count - 1):
-            batch, pending = pending[:BATCH], pending[BATCH:]
-            results, _ = store.push(engine, principal, batch, hlc.system_ms, device)
-            refused = [r for r in results if r["status"] == "rejected"]
-            assert not refused, refused[:2]
         if (k + 1) % 100 == 0:
             print(f"  generated {k + 1}/{count} visits of {team}", flush=True)
+    _push(engine, principal, pending, device)
     return visits
+
+
+def _push(engine, principal, ops: list[dict], device: str) -> None:  # type: ignore[no-untyped-def]
+    results, _ = store.push(engine, principal, ops, hlc.system_ms, device)
+    refused = [r for r in results if r["status"] == "rejected"]
+    assert not refused, refused[:2]
 
 
 def db_bytes(services) -> int:  # type: ignore[no-untyped-def]
