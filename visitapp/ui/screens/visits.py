@@ -9,8 +9,8 @@ import flet as ft
 from visitapp.services.walkthrough import pending_by_visit
 from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
+from visitapp.ui.available import AvailableSection
 from visitapp.ui.layout import appbar, card, view
-from visitapp.ui.screens.available import AvailableSection
 from visitapp.ui.widgets import BODY, SMALL, button, heading, sem
 
 
