@@ -32,21 +32,40 @@ def download(shas: Sequence[str], *, blobs: BlobSource, outbox: Outbox,
 
     `get` is the engine's retried call for one file. The threads only fetch; checking and
     storing happen here, one at a time, so the database sees one writer."""
+    from sync.client import Unreachable
+
     missing = [sha for sha in dict.fromkeys(shas) if not blobs.has(sha)]
     if not missing:
         return
+    cut_off: list[str] = []
+    why = ""
     with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="visitapp-photos") as pool:
         pending: dict[Future[Reply], str] = {pool.submit(get, sha): sha for sha in missing}
         try:
             for future in as_completed(list(pending)):
                 sha = pending.pop(future)  # dropped at once: a photo is held only till stored
-                _store(sha, future.result(), blobs, outbox, report)
+                if future.cancelled():
+                    cut_off.append(sha)
+                    continue
+                try:
+                    reply = future.result()
+                except Unreachable as err:
+                    # The office went away: finish what is under way, start nothing more.
+                    cut_off.append(sha)
+                    why = str(err)
+                    for other in pending:
+                        other.cancel()
+                    continue
+                _store(sha, reply, blobs, outbox, report)
                 if progress is not None:
                     progress(f"received photo {sha[:8]}")
         except BaseException:
             for future in pending:
                 future.cancel()
             raise
+    if cut_off:
+        report.blob_problems.append(f"{len(cut_off)} photo(s) not received yet ({why}); "
+                                    "the next sync fetches them")
 
 
 def _store(sha: str, reply: Reply, blobs: BlobSource, outbox: Any, report: SyncReport) -> None:

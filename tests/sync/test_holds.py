@@ -309,3 +309,80 @@ def test_pull_cursors__exactly_once_and_whole_visits__while_visits_are_finished(
     # A reader that starts now gets none of them: every visit is finished.
     late = store.authenticate(engine, office.device("north", "late reader")[1])
     assert store.pull(engine, late, after=0, limit=100)[0] == []
+
+
+# --- photos on demand ----------------------------------------------------------------------
+
+class WatchedOffice:
+    """The real HttpOffice, watched: how many downloads run at once, in what order, and
+    (fault injection) one file's download failing on the first pass."""
+
+    def __init__(self, inner: Any, fail: set[str] | None = None) -> None:
+        self.inner = inner
+        self.fail = set(fail or ())
+        self.asked: list[str] = []
+        self.running = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def get_blob(self, sha256: str) -> Any:
+        import time
+
+        from sync.office_api import OfficeUnreachable
+
+        with self.lock:
+            self.asked.append(sha256)
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            time.sleep(0.05)  # long enough for the others to start
+            if sha256 in self.fail:
+                raise OfficeUnreachable("no connection")
+            return self.inner.get_blob(sha256)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def test_photos__a_few_at_a_time__report_copies_first__and_a_cut_off_one_comes_next_time(
+        tablets):
+    from sync.client import SyncClient
+    from sync.office_api import HttpOffice
+    from visitapp.store.outbox import TabletOutbox
+
+    maker = tablets()
+    s = maker.services
+    vid, _, _ = small_visit(s)
+    for seed in range(5):
+        s.attachments.attach_photo(vid, generated_photo(10 + seed, (2400, 1800)),
+                                   caption=f"Photo {seed}")
+    s.visits.finish(vid, author="Alex")
+    assert maker.sync().complete
+    photos = maker.services.visits.load(vid).attachments
+    small = {a.report_sha256 for a in photos}
+    originals = {a.sha256 for a in photos}
+    assert len(small) == len(originals) == 5 and small.isdisjoint(originals)
+
+    fresh = tablets()
+    assert fresh.sync().complete
+    cut_off = sorted(originals)[0]
+    watched = WatchedOffice(HttpOffice(fresh.http), fail={cut_off})
+    client = SyncClient(TabletOutbox(fresh.db), fresh.services.blobs, watched, retry=NO_WAIT)
+    report = client.fetch(vid)
+    assert not report.complete and "not received yet (cannot reach" in report.blob_problems[0]
+    assert 1 < watched.most <= 4  # side by side, never more than four
+    first = list(dict.fromkeys(watched.asked))[:len(small)]
+    assert set(first) == small  # the report-size copies were asked for first
+    assert held(fresh) == {vid}  # the visit is in; only files are missing
+    missing = {sha for sha in small | originals if not fresh.services.blobs.has(sha)}
+    assert cut_off in missing and small.isdisjoint(missing)
+    assert not list(fresh.services.blobs.root.rglob(".part-*"))  # nothing partial kept
+
+    watched.fail.clear()
+    watched.asked.clear()
+    report = client.sync()  # the next sync fetches what is missing, and only that
+    assert report.complete and sorted(watched.asked) == sorted(missing)
+    assert all(fresh.services.blobs.has(sha) for sha in small | originals)
