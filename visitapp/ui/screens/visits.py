@@ -29,11 +29,11 @@ class VisitsScreen:
         self.available = AvailableSection(app, on_fetched=self.refresh)
         self.view = view("/", appbar(app, "Peer visits on this tablet", back=False), [
             self.sync_card,
+            self.available.control,
             ft.Row([heading("Visits"),
                     button("new-visit", "Start a new visit", lambda e: app.go("/new"),
                            icon=ft.Icons.ADD, primary=True)],
                    alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
-            self.available.control,
             self.list,
         ])
         self.refresh()
