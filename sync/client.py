@@ -39,7 +39,6 @@ Errors (all `SyncError`, a `VisitAppError`):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import time
@@ -126,6 +125,13 @@ class Outbox(Protocol):
 
     def referenced_blobs(self) -> set[str]: ...
 
+    def download_order(self) -> list[str]: ...
+
+    def held_visits(self) -> list[str]: ...
+
+    def apply_snapshot(self, ops: Sequence[dict[str, Any]], bad: Sequence[tuple[Any, str]],
+                       keys: Mapping[str, str] | None = None) -> dict[str, int]: ...
+
     def record_attempt(self, *, ok: bool, error: str | None,
                        clock_skew_ms: int | None) -> None: ...
 
@@ -162,6 +168,7 @@ class SyncReport:
     blobs_downloaded: int = 0
     blob_problems: list[str] = field(default_factory=list)
     clock_skew_ms: int | None = None
+    visit_id: str = ""  # the visit a fetch brought (sync.holdings.fetch)
 
     @property
     def complete(self) -> bool:
@@ -238,6 +245,7 @@ class SyncClient:
         try:
             self.register()
             self.push(report)
+            self.tell_holds()  # after the push: the office has this tablet's new visits
             renewed = report.identity_renewed
             self.pull(report)
             if report.identity_renewed != renewed:
@@ -427,21 +435,31 @@ class SyncClient:
                 report.blob_problems.append(f"photo {sha[:8]} not sent: {reply.detail()}")
 
     def _download_blobs(self, report: SyncReport) -> None:
-        for sha in sorted(self.outbox.referenced_blobs()):
-            if self.blobs.has(sha):
-                continue
-            reply = self._call(self.office.get_blob, sha)
-            if reply.status >= 400:
-                report.blob_problems.append(
-                    f"photo {sha[:8]} not on the programme office yet ({reply.detail()})")
-                continue
-            if hashlib.sha256(reply.content).hexdigest() != sha:
-                report.blob_problems.append(f"photo {sha[:8]} arrived damaged; will retry")
-                continue
-            self.blobs.put(reply.content,
-                           reply.headers.get("content-type", "application/octet-stream"))
-            self.outbox.mark_blob(sha, "uploaded")  # the server has it: never send it back
-            report.blobs_downloaded += 1
+        """The files of the visits held here, a few at a time (sync.photos)."""
+        from sync import photos
+
+        photos.download(self.outbox.download_order(), blobs=self.blobs, outbox=self.outbox,
+                        get=lambda sha: self._call(self.office.get_blob, sha),
+                        report=report, progress=self.progress)
+
+    # --- what this tablet holds (sync.holdings) -----------------------------------------
+
+    def tell_holds(self) -> None:
+        from sync import holdings
+
+        holdings.tell_holds(self)
+
+    def available(self) -> list[dict[str, Any]]:
+        """The team's visits at the office that this tablet does not hold."""
+        from sync import holdings
+
+        return holdings.available(self)
+
+    def fetch(self, visit_id: str) -> SyncReport:
+        """Hold a visit of the team from now on: its snapshot, then its files."""
+        from sync import holdings
+
+        return holdings.fetch(self, visit_id)
 
     # --- pull ---------------------------------------------------------------------------
 

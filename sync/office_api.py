@@ -54,6 +54,12 @@ class OfficeApi(Protocol):
 
     def get_blob(self, sha256: str) -> Reply: ...
 
+    def put_holds(self, body: bytes) -> Reply: ...
+
+    def team_visits(self) -> Reply: ...
+
+    def fetch(self, visit_id: str) -> Reply: ...
+
 
 class HttpOffice:
     """`OfficeApi` over an `httpx.Client` whose base URL and bearer token are set."""
@@ -91,6 +97,16 @@ class HttpOffice:
 
     def get_blob(self, sha256: str) -> Reply:
         return self._call("GET", f"/v1/blobs/{sha256}")
+
+    def put_holds(self, body: bytes) -> Reply:
+        return self._call("PUT", "/v1/holds", content=body,
+                          headers={"content-type": "application/json"})
+
+    def team_visits(self) -> Reply:
+        return self._call("GET", "/v1/visits")
+
+    def fetch(self, visit_id: str) -> Reply:
+        return self._call("POST", f"/v1/visits/{visit_id}/fetch")
 
 
 def _network_words(err: httpx.TransportError) -> str:

@@ -193,3 +193,42 @@ class Health(Strict):
 
 class ErrorBody(Strict):
     detail: str
+
+
+# --- what a tablet holds (issue 15; sync.server.holds) -----------------------------------
+
+MAX_HOLDS = 10_000  # visits one tablet says it holds; a year of a national programme is 1,500
+
+
+class HoldsRequest(Strict):
+    """`PUT /v1/holds`: every visit this tablet holds now (a replace)."""
+
+    protocol: int
+    visits: list[Ident] = Field(max_length=MAX_HOLDS)
+
+
+class HoldsResponse(Strict):
+    held: int  # of those, the team's visits the office has
+
+
+class TeamVisit(Strict):
+    id: str
+    system: str | None
+    date: str | None
+    status: str | None
+
+
+class TeamVisits(Strict):
+    """`GET /v1/visits`: the team's visits at the office."""
+
+    protocol: int
+    visits: list[TeamVisit]
+
+
+class Snapshot(Strict):
+    """`POST /v1/visits/{id}/fetch`: the visit is held from now on; its compact state."""
+
+    protocol: int
+    visit_id: str
+    ops: list[PulledOp]
+    keys: dict[str, str]  # as in PullResponse: the public keys its signed ops need

@@ -27,14 +27,18 @@ from sync.protocol import (
     Enrolment,
     ErrorBody,
     Health,
+    HoldsRequest,
+    HoldsResponse,
     KeyRegistered,
     KeyRegistration,
     PullResponse,
     PushRequest,
     PushResponse,
+    Snapshot,
+    TeamVisits,
     version_problem,
 )
-from sync.server import blob_types, keys, store
+from sync.server import blob_types, holds, keys, store
 from sync.server.auth import Principal
 from sync.server.intake import parse_push, read_body, results_in_order
 from sync.server.office_key import OfficeKey, office_key
@@ -189,6 +193,35 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
             return _error(err.status, str(err))  # type: ignore[return-value]
         return KeyRegistered(**done)
 
+    @app.put("/v1/holds", response_model=HoldsResponse, responses={403: {"model": ErrorBody}})
+    def put_holds(version: Version, caller: Caller, body: HoldsRequest) -> HoldsResponse:
+        """Every visit this tablet holds (a replace): its pulls send those, and the team's
+        visits in progress."""
+        problem = version_problem(body.protocol)
+        if problem:
+            raise ProtocolError(problem)
+        return HoldsResponse(held=holds.set_holds(engine, _tablet(caller), body.visits))
+
+    @app.get("/v1/visits", response_model=TeamVisits, responses={403: {"model": ErrorBody}})
+    def team_visits(version: Version, caller: Caller) -> TeamVisits:
+        """The team's visits at the office (id, system, date, status), newest first."""
+        rows = holds.team_visits(engine, _tablet(caller))
+        return TeamVisits.model_validate({"protocol": version, "visits": rows})
+
+    @app.post("/v1/visits/{visit_id}/fetch", response_model=Snapshot,
+              responses={403: {"model": ErrorBody}, 404: {"model": ErrorBody}})
+    def fetch_visit(version: Version, caller: Caller,
+                    visit_id: Annotated[str, Path(pattern=f"^{IDENT.pattern}$")]) -> Response:
+        """Hold a visit of the team on this tablet from now on: its compact snapshot (per
+        field the winning op and the competing ones); later ops come by pull."""
+        ops = holds.fetch(engine, _tablet(caller), visit_id)
+        if ops is None:
+            raise store.NotFound(f"no visit {visit_id} of this team at the programme office")
+        body = {"protocol": version, "visit_id": visit_id, "ops": ops,
+                "keys": store.page_keys(engine, ops, the_office_key())}
+        return Response(json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+                        media_type="application/json")
+
     @app.put("/v1/blobs/{sha256}", response_model=BlobResult,
              responses={413: {"model": ErrorBody}, 415: {"model": ErrorBody},
                         422: {"model": ErrorBody}},
@@ -258,6 +291,12 @@ def own_device(request: Request, caller: Principal) -> str | None:
     if not IDENT.fullmatch(value):
         raise store.OfficeError(f"{DEVICE_HEADER} is not a device id")
     return value
+
+
+def _tablet(caller: Principal) -> Principal:
+    if caller.is_office:
+        raise store.Forbidden("an office token reads every team's ops but holds no visits")
+    return caller
 
 
 def _too_large(size: int, limit: int) -> str:

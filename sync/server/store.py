@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from sync.server import blob_types, keys
+from sync.server import blob_types, holds, keys
 from sync.server import tables as t
 from sync.server.auth import (
     DEVICE_PREFIX,
@@ -480,19 +480,23 @@ PULL_COLUMNS = (t.ops.c.server_seq, t.ops.c.op_id, t.ops.c.visit_id, t.ops.c.dev
 
 def pull(engine: Engine, principal: Principal, *, after: int,
          limit: int) -> tuple[list[dict[str, Any]], int, bool]:
-    """Ops after the cursor, in server order: (ops, next cursor, has_more)."""
-    query = select(*PULL_COLUMNS).where(t.ops.c.server_seq > after)
-    if not principal.is_office:
-        query = query.where(t.ops.c.team == principal.team)
-    query = query.order_by(t.ops.c.server_seq).limit(limit + 1)
-    with read(engine) as conn:
-        if principal.is_office:
+    """Ops after the cursor, in server order: (ops, next cursor, has_more).
+
+    A tablet's pull sends only the visits it holds or that are in progress
+    (`sync.server.holds.pull`); an office token reads every team's ops.
+    """
+    if principal.is_office:
+        query = (select(*PULL_COLUMNS).where(t.ops.c.server_seq > after)
+                 .order_by(t.ops.c.server_seq).limit(limit + 1))
+        with read(engine) as conn:
             lock_for_all_teams_pull(conn)  # pushes of several teams may be in flight
-        rows = [dict(r._mapping) for r in conn.execute(query)]
+            rows = [dict(r._mapping) for r in conn.execute(query)]
+        for r in rows:
+            r["confirmed"] = bool(r["confirmed"])
+    else:
+        rows = holds.pull(engine, principal, after=after, limit=limit)
     has_more = len(rows) > limit
     rows = rows[:limit]
-    for r in rows:
-        r["confirmed"] = bool(r["confirmed"])
     return rows, (rows[-1]["server_seq"] if rows else after), has_more
 
 

@@ -16,6 +16,9 @@
 - `field_state`: the latest value of every (visit, entity, entity id, field), merged by
   last writer wins on (hlc, device id) without knowing what the entity is.
 - `blobs` and `blob_teams`: attachment bytes by SHA-256, and which teams uploaded them.
+- `visit_holds`: the visits each tablet (office device record) says it holds, plus those
+  a pull has started sending it; a pull sends a team's ops only for visits in progress
+  or held (`sync.server.holds`).
 - `office_key`: the office's own Ed25519 key pair (one row), for the ops the office
   makes itself; tablets pin its public key at enrolment (`sync.server.office_key`).
 - `team_clocks`: the highest HLC accepted per team, never moved by a refused op; one
@@ -89,6 +92,7 @@ ops = Table(
     Index("ix_ops_device_seq", "device_id", "seq"),
     Index("ux_ops_team_op", "team", "op_id", unique=True),
     Index("ix_ops_op", "op_id"),
+    Index("ix_ops_visit_seq", "visit_id", "server_seq"),
 )
 
 visits = Table(
@@ -164,4 +168,11 @@ office_key = Table(
     Column("private_key", LargeBinary, nullable=False),
     Column("public_key", String(64), nullable=False),
     Column("created_at", String(32), nullable=False),
+)
+
+visit_holds = Table(
+    "visit_holds", metadata,
+    Column("office_device", String(64), primary_key=True),
+    Column("visit_id", String(64), primary_key=True),
+    Column("since", String(32), nullable=False),
 )

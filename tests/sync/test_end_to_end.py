@@ -100,3 +100,47 @@ def test_two_tablets_through_the_cli__end_with_identical_visits(served, tmp_path
     offline = visitapp(a, "sync", ok=False)
     assert offline.returncode == 1 and "cannot reach" in offline.stderr
     assert "kept" in offline.stderr
+
+
+def test_a_finished_visit__through_the_cli__available_then_fetched_and_followed_up(served,
+                                                                                   tmp_path):
+    """Issue 15 with real processes: a fresh tablet holds only the team's visits in
+    progress; `visits available --json` lists a finished one; `visits fetch` brings it;
+    `visits new --follows` on another finished one fetches that first."""
+    base, url = served
+    a, b = tmp_path / "a" / "tablet.db", tmp_path / "b" / "tablet.db"
+    for db, name in ((a, "Tablet A"), (b, "Tablet B")):
+        token = office("device", "add", "--team", "north", "--name", name,
+                       "--database-url", url).stdout.strip().splitlines()[-1]
+        visitapp(db, "enrol", "--server", base, stdin=token + "\n")
+    first = visitapp(a, "visits", "new", "--system", "CLI system (fictional)", "--date",
+                     "2026-11-02").stdout.strip()
+    second = visitapp(a, "visits", "new", "--system", "CLI system (fictional)", "--date",
+                      "2026-11-09").stdout.strip()
+    going = visitapp(a, "visits", "new", "--system", "Still going (fictional)", "--date",
+                     "2026-11-30").stdout.strip()
+    for vid in (first, second):
+        visitapp(a, "visits", "finish", vid)
+    visitapp(a, "sync")
+
+    visitapp(b, "sync")
+    held = [v["id"] for v in json.loads(visitapp(b, "visits", "list", "--json").stdout)]
+    assert held == [going]
+    available = json.loads(visitapp(b, "visits", "available", "--json").stdout)
+    assert sorted(available, key=lambda v: v["date"]) == [
+        {"id": first, "system": "CLI system (fictional)", "date": "2026-11-02",
+         "status": "closed"},
+        {"id": second, "system": "CLI system (fictional)", "date": "2026-11-09",
+         "status": "closed"}]
+    fetched = visitapp(b, "visits", "fetch", first[:8])
+    assert fetched.stdout.strip() == first and "is on this tablet" in fetched.stderr
+    follow = visitapp(b, "visits", "new", "--system", "CLI system (fictional)", "--date",
+                      "2026-12-01", "--follows", second).stdout.strip()
+    held = {v["id"] for v in json.loads(visitapp(b, "visits", "list", "--json").stdout)}
+    assert held == {going, first, second, follow}
+    assert json.loads(visitapp(b, "visits", "available", "--json").stdout) == []
+    shown = json.loads(visitapp(b, "visits", "show", first, "--json").stdout)
+    assert shown == json.loads(visitapp(a, "visits", "show", first, "--json").stdout)
+    unknown = visitapp(b, "visits", "fetch", "00000000-0000-4000-8000-000000000000", ok=False)
+    assert unknown.returncode == 1 and "no visit" in unknown.stderr
+    assert "Traceback" not in unknown.stderr

@@ -87,10 +87,19 @@ def _raw_op(n: int) -> dict:
             "received_at": "x"}
 
 
+def _claim_raw_visit(engine) -> None:
+    """The visit row the raw ops belong to: a pull sends a team's ops by visit."""
+    with write(engine) as conn:
+        conn.execute(insert(t.visits).values(visit_id="v-raw", team="north",
+                                             first_pushed_by="d", created_at="x",
+                                             updated_at="x"))
+
+
 def test_why_the_guard_exists__unguarded_inserts_commit_out_of_order(pg_office):
     """Negative control: without the push lock, a reader's cursor passes an op that commits
     later with a lower server_seq, and never sees it."""
     engine = pg_office.engine
+    _claim_raw_visit(engine)
     _, token = pg_office.device("north", "reader")
     reader = store.authenticate(engine, token)
     with engine.connect() as slow:
@@ -107,6 +116,7 @@ def test_why_the_guard_exists__unguarded_inserts_commit_out_of_order(pg_office):
 
 def test_the_guard__makes_a_push_wait_for_an_earlier_uncommitted_one(pg_office):
     engine = pg_office.engine
+    _claim_raw_visit(engine)
     _, token = pg_office.device("north", "writer")
     principal = store.authenticate(engine, token)
     pushed = threading.Event()

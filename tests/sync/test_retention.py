@@ -55,9 +55,13 @@ def test_retention__removes_only_what_is_synced_presented_and_old(make_tablet, t
     assert not any(s.blobs.has(sha) for sha in old_files - shared)
     assert s.visits.load(recent).attachments  # untouched
 
-    # It stays at the office: a fresh tablet of the team gets it back.
+    # It stays at the office: a fresh tablet of the team (which holds only the visits in
+    # progress) lists it as available and gets it back on demand.
     other = make_tablet()
     assert other.sync().complete
+    assert old not in {v["id"] for v in other.services.visits.list_visits()}
+    assert old in {v["id"] for v in other.client().available()}
+    assert other.client().fetch(old).complete
     assert old in {v["id"] for v in other.services.visits.list_visits()}
 
 

@@ -193,8 +193,10 @@ def visits_new(
     context = _ctx(ctx)
     if follows is not None and not context.db_path.exists():
         raise BadValue(f"--follows: no visit {follows!r} on this tablet")
+    from visitapp.cli.holds_commands import follows_here
+
     visits = context.services.visits
-    follows_id = visits.resolve_visit_id(follows) if follows is not None else None
+    follows_id = follows_here(context.services, follows) if follows is not None else None
     out(visits.create_visit(system=system, date=day.isoformat(),
                             visit_type=visit_type or "diagnostic", trust=trust, site=site,
                             follows_visit_id=follows_id, areas=areas, author=author))
@@ -504,11 +506,13 @@ def report(
     err(f"wrote {output}: {summary}")
 
 
+from visitapp.cli.holds_commands import register as register_holds_commands  # noqa: E402
 from visitapp.cli.pin_commands import register as register_pin_commands  # noqa: E402
 from visitapp.cli.sync_commands import register as register_sync_commands  # noqa: E402
 
 register_sync_commands(app)
 register_pin_commands(app)
+register_holds_commands(visits_app)
 
 
 def run() -> None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,6 +166,35 @@ class SyncService:
                 client = sync_engine(self.db, self.blobs, http, progress=progress,
                                      **self.client_options)
                 return client.sync()
+
+    # --- what this tablet holds (issue 15; sync.holdings) ----------------------------------
+
+    @contextmanager
+    def _engine(self) -> Iterator[SyncClient]:
+        url, token = self._credentials()
+        with self._lock, self.http_factory(url, token) as http:
+            yield sync_engine(self.db, self.blobs, http, **self.client_options)
+
+    def available(self) -> list[dict[str, Any]]:
+        """The team's visits at the programme office not held on this tablet: objects
+        with id, system, date and status (asks the office: needs a connection)."""
+        with self._engine() as client:
+            return client.available()
+
+    def fetch(self, visit_id: str) -> SyncReport:
+        """Hold a visit of the team here from now on (a full id, or a prefix of one
+        listed by `available`): its current state, then its photos; later changes come
+        with every sync."""
+        visit_id = visit_id.strip()
+        with self._engine() as client:
+            if len(visit_id) < 32:  # a prefix: the office's list says which visit
+                matches = [v["id"] for v in client.available() if v["id"].startswith(visit_id)]
+                if len(matches) > 1:
+                    raise BadValue(f"visit id {visit_id!r} is ambiguous: "
+                                   f"{', '.join(m[:12] for m in matches[:5])}")
+                if matches:
+                    visit_id = matches[0]
+            return client.fetch(visit_id)
 
     def status(self) -> SyncStatus:
         with self.db.read() as conn:

@@ -150,6 +150,33 @@ class TabletOutbox:
             sync_state.set_cursor(conn, cursor)
         return counts
 
+    # --- what this tablet holds (issue 15) ----------------------------------------------
+
+    def held_visits(self) -> list[str]:
+        """Every visit this tablet holds: device-local, told to the office at each sync.
+
+        A visit with a row, and any visit with ops (a page may bring an answer before its
+        visit's own fields), found a step at a time down the ops' visit index: a handful
+        of lookups per visit, whatever the length of the op-log."""
+        with self.db.read() as conn:
+            held = {v for (v,) in conn.execute("SELECT id FROM visits")}
+            last = conn.execute("SELECT MIN(visit_id) FROM ops").fetchone()[0]
+            while last is not None:
+                held.add(last)
+                last = conn.execute("SELECT MIN(visit_id) FROM ops WHERE visit_id > ?",
+                                    (last,)).fetchone()[0]
+        return sorted(held)
+
+    def apply_snapshot(self, ops: Sequence[dict[str, Any]], bad: Sequence[tuple[Any, str]],
+                       keys: Mapping[str, str] | None = None) -> dict[str, int]:
+        """Apply a fetched visit's snapshot through the same checks as a pulled page
+        (`apply_guarded`), in one local transaction; the cursor does not move (the
+        visit's later ops come by pull)."""
+        with self.db.write() as conn:
+            counts = apply_guarded(self.db, conn, ops, bad, source="fetch", keys=keys or {})
+            _mark_pushed(conn, [op["op_id"] for op in ops])  # the office has them all
+        return counts
+
     # --- attachments -------------------------------------------------------------------
 
     def blob_refs(self, ops: Iterable[dict[str, Any]]) -> list[str]:
@@ -175,6 +202,16 @@ class TabletOutbox:
     def referenced_blobs(self) -> set[str]:
         with self.db.read() as conn:
             return referenced_blobs(conn)
+
+    def download_order(self) -> list[str]:
+        """The files the held visits refer to, report-size copies of photos first (what
+        the report and the screens show), then the feedback PDFs and the originals."""
+        with self.db.read() as conn:
+            wanted = referenced_blobs(conn)
+            small = {sha for (sha,) in conn.execute(
+                "SELECT report_sha256 FROM attachments WHERE COALESCE(deleted, 0) = 0 "
+                "AND report_sha256 IS NOT NULL")}
+        return sorted(wanted & small) + sorted(wanted - small)
 
     # --- how it went -------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import flet as ft
 from visitapp.services.walkthrough import pending_by_visit
 from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
+from visitapp.ui.available import AvailableSection
 from visitapp.ui.layout import appbar, card, view
 from visitapp.ui.widgets import BODY, SMALL, button, heading, sem
 
@@ -25,8 +26,10 @@ class VisitsScreen:
             ft.Container(sem("sync-status", self.sync_lines), expand=True),
             self.sync_button]))
         self.sync_card.padding = ft.Padding.symmetric(horizontal=16, vertical=10)
+        self.available = AvailableSection(app, on_fetched=self.refresh)
         self.view = view("/", appbar(app, "Peer visits on this tablet", back=False), [
             self.sync_card,
+            self.available.control,
             ft.Row([heading("Visits"),
                     button("new-visit", "Start a new visit", lambda e: app.go("/new"),
                            icon=ft.Icons.ADD, primary=True)],
@@ -59,6 +62,7 @@ class VisitsScreen:
         rows = visits.list_visits()
         pending = pending_by_visit(self.app.services)
         enrolled = self.app.sync_status.enrolled
+        self.available.refresh(enrolled)
         controls: list[ft.Control] = []
         for row in rows:
             state = visits.load(row["id"])
