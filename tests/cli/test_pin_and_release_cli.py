@@ -3,6 +3,7 @@ one line for a wrong PIN, `visitapp pin change`, and `visits release` refusing w
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -72,3 +73,26 @@ def test_visits_release__refuses_while_unsent_exit_1_nothing_removed(tmp_path):
     assert result.returncode == 1
     assert "not at the programme office: sync first (nothing was removed)" in result.stderr
     assert vid in visitapp(db, "visits", "list").stdout
+
+
+def test_visits_finish__is_an_op_the_visit_can_still_be_corrected(tmp_path):
+    db = tmp_path / "tablet.db"
+    vid = visitapp(db, "visits", "new", "--system", "Finish test (fictional)", "--date",
+                   "2026-11-27", "--area", "emergency_department").stdout.strip()
+    done = visitapp(db, "visits", "finish", vid[:8], "--as", "Visit lead")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == f"visit {vid[:8]} finished"
+    shown = json.loads(visitapp(db, "visits", "show", vid, "--json").stdout)
+    assert shown["status"] == "closed"
+    again = visitapp(db, "visits", "finish", vid)
+    assert again.returncode == 0 and "was finished already" in again.stderr
+    s = open_test_services(db)
+    try:
+        with s.db.read() as conn:
+            ops = conn.execute("SELECT value FROM ops WHERE visit_id = ? AND field = 'status' "
+                               "ORDER BY rowid", (vid,)).fetchall()
+        assert [v for (v,) in ops][-1] == '"closed"' and len(ops) == 2  # in_progress, closed
+        s.visits.update_visit(vid, system="Finish test, corrected (fictional)")
+        assert s.visits.load(vid).system == "Finish test, corrected (fictional)"
+    finally:
+        s.close()

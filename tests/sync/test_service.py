@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import stat
 import threading
 
 import httpx
@@ -11,7 +10,7 @@ import pytest
 from sync.client import NotEnrolled, Unreachable
 from tests.sync.conftest import BASE_URL, NO_WAIT, SharedTransport, small_visit
 from visitapp.errors import BadValue
-from visitapp.services.sync import BackgroundSync, SyncService
+from visitapp.services.sync import BackgroundSync, SyncService, token_path
 
 
 class Switch(httpx.BaseTransport):
@@ -48,8 +47,8 @@ def test_not_enrolled__sync_says_so_in_words(wired):
         service.sync_now()
 
 
-def test_enrol__keeps_the_token_in_a_private_file_outside_the_database(wired, office,
-                                                                      services, db_path):
+def test_enrol__keeps_the_token_inside_the_encrypted_database(wired, office, services,
+                                                             db_path):
     service, _ = wired
     _, token = office.device()
     with pytest.raises(BadValue):
@@ -57,12 +56,28 @@ def test_enrol__keeps_the_token_in_a_private_file_outside_the_database(wired, of
     with pytest.raises(BadValue):
         service.enrol(BASE_URL, "two words")
     service.enrol(BASE_URL + "/", token)
-    mode = service.token_file.stat().st_mode
-    assert stat.S_IMODE(mode) == 0o600
-    assert service.token_file.parent == db_path.parent
-    services.db.close()
-    assert token.encode() not in db_path.read_bytes()
+    assert sorted(p.name for p in db_path.parent.iterdir() if "token" in p.name) == []
     assert service.status().enrolled and service.status().server_url == BASE_URL
+    services.db.close()
+    on_disk = b"".join(p.read_bytes() for p in db_path.parent.rglob("*") if p.is_file())
+    assert token.encode() not in on_disk  # encrypted with everything else
+
+
+def test_a_token_file_left_by_an_older_version__moves_into_the_database(wired, office,
+                                                                        services, db_path):
+    service, _ = wired
+    _, token = office.device()
+    service.enrol(BASE_URL, token)
+    with services.db.write() as conn:  # as an older version left it: a file, none inside
+        conn.execute("UPDATE sync_state SET token = NULL")
+    old = token_path(db_path)
+    old.write_text(token + "\n")
+    assert service.status().enrolled
+    assert not old.exists()
+    service.sync_now()  # the moved token is the one the office knows
+    services.db.close()
+    on_disk = b"".join(p.read_bytes() for p in db_path.parent.rglob("*") if p.is_file())
+    assert token.encode() not in on_disk
 
 
 def test_status__pending_count_last_sync_and_errors_in_words(wired, office, services):

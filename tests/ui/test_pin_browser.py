@@ -55,3 +55,20 @@ def test_pin_screen__enter_submits_and_the_requested_route_follows(browser, tmp_
     finally:
         tab.close()
         server.stop()
+
+
+def test_a_new_tablet__asks_for_a_new_pin_and_offers_no_change_or_forgotten_pin(
+        browser, tmp_path, monkeypatch):
+    monkeypatch.delenv("VISITAPP_PIN")
+    server = AppServer(tmp_path / "new.db").start()
+    tab = Tab(browser, server.url)
+    try:
+        tab.open("")
+        tab.wait_text("pin-heading", "locked")
+        assert "Choose a PIN" in tab.page.inner_text("body")
+        assert not tab.exists("pin-change") and not tab.exists("pin-forgotten")
+        time.sleep(0.8)
+        tab.page.screenshot(path=str(tmp_path / "pin-new.png"))
+    finally:
+        tab.close()
+        server.stop()

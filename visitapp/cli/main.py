@@ -263,6 +263,20 @@ def visits_release(
     err(release_visit(services, services.visits.resolve_visit_id(visit_id)))
 
 
+@visits_app.command("finish")
+def visits_finish(
+    ctx: typer.Context,
+    visit_id: Annotated[str, typer.Argument(help="Visit id (or a unique prefix).")],
+    author: Annotated[str | None, typer.Option(
+        "--as", envvar="VISITAPP_AUTHOR", help="Who finishes it.")] = None,
+) -> None:
+    """Mark a visit finished (an op: it syncs). It can still be corrected afterwards."""
+    visits = _ctx(ctx).services.visits
+    vid = visits.resolve_visit_id(visit_id)
+    done = visits.finish(vid, author=author)
+    err(f"visit {vid[:8]} {'finished' if done else 'was finished already'}")
+
+
 @area_app.command("done")
 def area_done(
     ctx: typer.Context,

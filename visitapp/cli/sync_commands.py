@@ -36,8 +36,8 @@ def enrol(
     device add`) is read from a hidden prompt or standard input, kept, never shown again."""
     service = _sync_service(ctx)
     registered = service.enrol(server, _read_token())
-    typer.echo(f"enrolled with {server.rstrip('/')}; token saved in {service.token_file} "
-               "(readable by you only)", err=True)
+    typer.echo(f"enrolled with {server.rstrip('/')}; the token is kept in the encrypted "
+               "database, opened by your PIN", err=True)
     typer.echo(registered, err=True)
 
 

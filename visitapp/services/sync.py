@@ -1,7 +1,10 @@
 """Sync as the app sees it: enrol, sync now, how things stand, conflicts and resolving them.
 
-The token is kept outside the visit database, in a file beside it that only its user can
-read (mode 0600), so a copied or exported database never carries it. `BackgroundSync`
+The token is kept inside the tablet's encrypted database (`sync_state.token`), so a lost
+tablet gives it away no more than it gives away the visits: not without the PIN. (Before,
+it was a plain file beside the database, `<database>.sync-token`; one left by an older
+version is moved into the database, and removed, the first time it is needed.) A bundle
+never carries it: bundles hold ops only. `BackgroundSync`
 runs `sync_now` on a thread: on a timer while the programme office answers, and every few
 seconds while it does not, so it catches connectivity coming back; the UI never waits.
 """
@@ -9,7 +12,6 @@ seconds while it does not, so it catches connectivity coming back; the UI never 
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +35,7 @@ from visitapp.services.visits import guard_text
 from visitapp.store import oplog, outbox, sync_state
 from visitapp.store.db import Database
 
-TOKEN_SUFFIX = ".sync-token"
+TOKEN_SUFFIX = ".sync-token"  # where versions before 0011 kept the token (moved in on use)
 
 HttpFactory = Callable[[str, str], httpx.Client]  # (server url, token) -> client
 
@@ -45,6 +47,7 @@ def sync_engine(db: Database, blobs: BlobSource, http: httpx.Client,
 
 
 def token_path(db_path: Path) -> Path:
+    """The old token file beside a database, read once to move it into the database."""
     return db_path.with_name(db_path.name + TOKEN_SUFFIX)
 
 
@@ -100,10 +103,6 @@ class SyncService:
         self.client_options = client_options or {}
         self._lock = threading.Lock()  # one sync at a time (button and timer)
 
-    @property
-    def token_file(self) -> Path:
-        return token_path(self.db.path)
-
     # --- enrolment ------------------------------------------------------------------------
 
     def enrol(self, server_url: str, token: str) -> str:
@@ -117,9 +116,10 @@ class SyncService:
         if not token or any(c.isspace() for c in token):
             raise BadValue("the token is empty or has spaces: copy it again from the "
                            "programme office")
-        _write_private(self.token_file, token)
-        with self.db.write() as conn:
+        with self.db.write() as conn:  # the address and the token together, or neither
             sync_state.enrol(conn, server_url)
+            sync_state.set_token(conn, token)
+        token_path(self.db.path).unlink(missing_ok=True)
         try:
             with self._lock, self.http_factory(server_url, token) as http:
                 sync_engine(self.db, self.blobs, http, **self.client_options).register()
@@ -127,13 +127,23 @@ class SyncService:
             return f"this tablet's key is not registered yet ({err}); it will be at the next sync"
         return "this tablet's key is registered with the programme office, and the office's key pinned"
 
+    def _stored_token(self) -> str | None:
+        """The token, moving one an older version left in a file into the database."""
+        with self.db.read() as conn:
+            token = sync_state.get_token(conn)
+        old = token_path(self.db.path)
+        if token is None and old.is_file():
+            token = old.read_text(encoding="utf-8").strip() or None
+            if token is not None:
+                with self.db.write() as conn:
+                    sync_state.set_token(conn, token)
+            old.unlink()
+        return token
+
     def _credentials(self) -> tuple[str, str]:
         with self.db.read() as conn:
             url = sync_state.get_state(conn).server_url
-        try:
-            token = self.token_file.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            token = ""
+        token = self._stored_token()
         if not url or not token:
             raise NotEnrolled("this tablet is not enrolled with the programme office: "
                               "`visitapp enrol --server URL`")
@@ -165,7 +175,7 @@ class SyncService:
             rejected = sync_state.rejections(conn)
             set_aside = outbox.quarantined(conn)
         return SyncStatus(
-            enrolled=bool(state.server_url) and self.token_file.is_file(),
+            enrolled=bool(state.server_url) and self._stored_token() is not None,
             server_url=state.server_url, pending=int(pending), rejected=rejected,
             last_sync_at=state.last_sync_at, last_error=state.last_error,
             clock_warning=clock_warning(state.clock_skew_ms), set_aside=set_aside)
@@ -268,20 +278,3 @@ class BackgroundSync:
                     "on this tablet"))
             self._wake.wait(wait)
             self._wake.clear()
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write a file only its owner can read, atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -151,6 +151,19 @@ class VisitService:
                 oplog.record(self.db, conn, visit_id=visit_id, entity="visit",
                              entity_id=visit_id, field=name, value=value, author=author)
 
+    def finish(self, visit_id: str, author: str | None = None) -> bool:
+        """Mark the visit finished (`closed`), as an op that syncs. It does not lock: a
+        finished visit can still be corrected. False when it was finished already."""
+        with self.db.write() as conn:
+            self.require_visit(conn, visit_id)
+            status = conn.execute("SELECT status FROM visits WHERE id = ?",
+                                  (visit_id,)).fetchone()[0]
+            if status == VisitStatus.CLOSED:
+                return False
+            oplog.record(self.db, conn, visit_id=visit_id, entity="visit", entity_id=visit_id,
+                         field="status", value=VisitStatus.CLOSED.value, author=author)
+        return True
+
     def list_visits(self) -> list[dict[str, Any]]:
         with self.db.read() as conn:
             rows = conn.execute(

@@ -251,6 +251,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         )
         """,
     ),
+    Migration(
+        # The sync token inside the encrypted store (issue 16), no longer a file beside it.
+        # services/sync.py moves an old `<database>.sync-token` file in on first use.
+        "0011_sync_token_in_store",
+        """
+        ALTER TABLE sync_state ADD COLUMN token TEXT
+        """,
+    ),
 )
 
 

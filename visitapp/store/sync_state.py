@@ -51,6 +51,7 @@ class SyncState(SQLModel, table=True):
     clock_skew_ms: int | None = None
     office_public_key: str | None = None  # pinned at enrolment, for the office's own ops
     registered_device_id: str | None = None  # this tablet's key, registered with the office
+    token: str | None = None  # the office token, inside the encrypted database (0011)
 
 
 class SyncRejection(SQLModel, table=True):
@@ -121,6 +122,15 @@ def enrol(conn: sqlite3.Connection, server_url: str) -> None:
     else:
         conn.execute("UPDATE sync_state SET enrolled_at = ?, last_error = NULL WHERE id = 1",
                      (utc_now(),))
+
+
+def get_token(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute("SELECT token FROM sync_state WHERE id = 1").fetchone()
+    return row[0] if row and row[0] else None
+
+
+def set_token(conn: sqlite3.Connection, token: str) -> None:
+    conn.execute("UPDATE sync_state SET token = ? WHERE id = 1", (token,))
 
 
 def set_cursor(conn: sqlite3.Connection, cursor: int) -> None:

@@ -44,15 +44,17 @@ class PinScreen:
         self.prompt = ft.Text("", size=BODY, color=theme.NHS_DARK_BLUE)
         self.message = ft.Text("", size=BODY, color=theme.NHS_RED)
         self.forgotten = ft.Column(spacing=12, visible=False)
+        # Only once a PIN exists: before that there is nothing to change or to forget.
+        self.pin_actions = ft.Row(spacing=12, wrap=True, controls=[
+            button("pin-change", "Change the PIN", self._start_change),
+            button("pin-forgotten", "Forgotten the PIN?", self._show_forgotten)])
         self.view = ft.View(route="/pin", bgcolor=theme.NHS_GREY_BG, padding=32, controls=[
             ft.Column(spacing=16, controls=[
                 heading("Peer visit: locked", ident="pin-heading"),
                 self.prompt,
                 sem("pin-field", self.field),
                 sem("pin-message", self.message),
-                ft.Row(spacing=12, wrap=True, controls=[
-                    button("pin-change", "Change the PIN", self._start_change),
-                    button("pin-forgotten", "Forgotten the PIN?", self._show_forgotten)]),
+                self.pin_actions,
                 self.forgotten,
             ])])
         self._reset_prompt()
@@ -60,6 +62,7 @@ class PinScreen:
     def _reset_prompt(self) -> None:
         self.first_pin = self.old_pin = None
         self.changing = False
+        self.pin_actions.visible = not self.lock.is_new()
         self.prompt.value = (
             "Choose a PIN of 6 or more digits: it locks this tablet's visit data. "
             "Press Enter." if self.lock.is_new()
