@@ -40,6 +40,9 @@ from sync.server.db import (
 )
 from sync.server.office import read_models
 from visitapp.domain import hlc as hlc_mod
+from visitapp.domain.op_schema import OFFICE_ENTITIES
+
+ALL_TEAMS = "*"  # the team of the office's programme-wide ops (sync.server.office_ops)
 
 FUTURE_LIMIT_MS = 2 * 60 * 60 * 1000  # a tablet an hour out still syncs
 LAST_SEEN_EVERY_S = 60
@@ -262,6 +265,11 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
                     "made on a tablet of another team: a visit handed over by bundle stays "
                     "with the team that made it; nothing was sent")))
                 continue
+            if op["entity"] in OFFICE_ENTITIES:
+                results.append(_reject(op_id, "office_only", (
+                    f"only the programme office makes {op['entity']} changes: "
+                    "nothing was sent")))
+                continue
             owner = owners.get(op["visit_id"])
             if owner is not None and owner != team:
                 results.append(_reject(op_id, "foreign_visit",
@@ -465,7 +473,8 @@ def pull(engine: Engine, principal: Principal, *, after: int,
     """Ops after the cursor, in server order: (ops, next cursor, has_more)."""
     query = select(*PULL_COLUMNS).where(t.ops.c.server_seq > after)
     if not principal.is_office:
-        query = query.where(t.ops.c.team == principal.team)
+        # The team's own ops and the office's programme-wide ones (sync.server.office_ops)
+        query = query.where(t.ops.c.team.in_((principal.team, ALL_TEAMS)))
     query = query.order_by(t.ops.c.server_seq).limit(limit + 1)
     with read(engine) as conn:
         if principal.is_office:

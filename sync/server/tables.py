@@ -15,6 +15,8 @@
 - `blobs` and `blob_teams`: attachment bytes by SHA-256, and which teams uploaded them.
 - `office_key`: the office's own Ed25519 key pair (one row), for the ops the office
   makes itself; tablets pin its public key at enrolment (`sync.server.office_key`).
+- `office_op_counter`: the next change number (seq) of the ops the office makes itself
+  (`sync.server.office_ops`), one row.
 - `team_clocks`: the highest HLC accepted per team, never moved by a refused op; one
   team's stamps cannot move another team's clock (`server_clock`, the single clock of
   revision 0001, is no longer written).
@@ -150,4 +152,10 @@ office_key = Table(
     Column("private_key", LargeBinary, nullable=False),
     Column("public_key", String(64), nullable=False),
     Column("created_at", String(32), nullable=False),
+)
+
+office_op_counter = Table(
+    "office_op_counter", metadata,
+    Column("id", Integer, primary_key=True),  # always 1
+    Column("next_seq", BigInteger, nullable=False),
 )

@@ -36,6 +36,7 @@ from visitapp.services.catalogue import FormCatalogue
 from visitapp.store import oplog
 from visitapp.store.db import Database, utc_now
 from visitapp.store.entities import winning_values
+from visitapp.store.office_data import previous_actions
 
 MAX_LABEL = 80
 RAGS = ("green", "amber", "red")
@@ -408,12 +409,14 @@ class VisitService:
                 "ORDER BY created_at, id", (visit_id,)).fetchall()
             item_ratings = winning_values(conn, visit_id, ITEM_RATING_ENTITY)
             area_ratings = winning_values(conn, visit_id, AREA_RATING_ENTITY)
+            earlier = previous_actions(conn, row[6]) if row[6] else []
         state = VisitState(
             id=row[0], system=row[1], trust=row[2], site=row[3], date=row[4],
             visit_type=row[5], follows_visit_id=row[6], status=row[7],
             team=[TeamMember(**m) for m in json.loads(row[8] or "[]")],
             people_met=[PeopleMet(**p) for p in json.loads(row[9] or "[]")],
             data_reviewed=json.loads(row[10] or "[]"), created_at=row[11],
+            previous_actions=earlier,
         )
         by_key: dict[str, AreaState] = {}
         for key, kind, label, form_hash, position, done in areas:
