@@ -111,7 +111,7 @@ def clone_visits(services, source, count: int) -> None:
     """`count` copies of a demo visit's ops, with fresh ids, as if made on other tablets."""
     with source.db.read() as conn:
         rows = conn.execute(f"SELECT {', '.join(oplog.OP_COLUMNS)} FROM ops").fetchall()
-    ops = [oplog.OpRecord(*r[:-1], confirmed=bool(r[-1])) for r in rows]
+    ops = [oplog.OpRecord.from_row(r) for r in rows]
     for k in range(count):
         vid = str(uuid.uuid4())
         ids = {op.op_id: str(uuid.uuid4()) for op in ops}
@@ -136,7 +136,7 @@ def bench_backend(label: str, url: str, direct_url: str, tmp: Path) -> None:
     make_ops(a, N_OPS)
     with a.db.read() as conn:
         rows = conn.execute(f"SELECT {', '.join(oplog.OP_COLUMNS)} FROM ops").fetchall()
-    wire = [oplog.OpRecord(*r[:-1], confirmed=bool(r[-1])).as_dict() for r in rows]
+    wire = [oplog.OpRecord.from_row(r).as_dict() for r in rows]
     checking(label, wire, tmp, a.db.device_id)
 
     engine.dispose()
@@ -172,7 +172,7 @@ def bench_backend(label: str, url: str, direct_url: str, tmp: Path) -> None:
               f"HTTP/direct time ratio {pushed / direct:.2f}; CPU: service {server_cpu:.2f} s, "
               f"tablet {client_cpu:.2f} s")
         c = tablet(tmp, f"{label}-c")  # baseline: apply the same ops with no HTTP
-        ops = [oplog.OpRecord(*r[:-1], confirmed=bool(r[-1])) for r in rows]
+        ops = [oplog.OpRecord.from_row(r) for r in rows]
         start = time.perf_counter()
         for i in range(0, len(ops), BATCH):
             with c.db.write() as conn:

@@ -481,7 +481,8 @@ def _pull_page(reply: Reply) -> dict[str, Any]:
         if problem:
             bad.append((op, problem))
         else:
-            good.append({"prev_op_id": None, "author": None, "confirmed": False, **op})
+            good.append({"prev_op_id": None, "author": None, "confirmed": False, "sig": None,
+                         **op})
     data["ops"], data["bad"] = good, bad
     return data
 

@@ -42,6 +42,8 @@ EntityId = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 # Hybrid logical clock: wall ms << 16 | counter; 2**62 leaves room well past year 3000.
 Hlc = Annotated[int, Field(ge=0, lt=2**62)]
+# An Ed25519 signature over the op (visitapp.domain.signing), base64url without padding.
+Sig = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{86}$")]
 
 
 class Strict(BaseModel):
@@ -62,7 +64,8 @@ def version_problem(version: int | None) -> str | None:
 
 
 class WireOp(Strict):
-    """One op as it travels. `device_id` is the tablet that made it (its origin)."""
+    """One op as it travels. `device_id` is the tablet that made it (its origin); `sig`
+    its signature (visitapp.domain.signing), null for a legacy op."""
 
     op_id: Ident
     visit_id: Ident
@@ -76,6 +79,7 @@ class WireOp(Strict):
     prev_op_id: Ident | None = None
     author: str | None = Field(default=None, max_length=200)
     confirmed: bool = False
+    sig: Sig | None = None  # null: a legacy op, made before ops were signed
 
     @field_validator("value")
     @classmethod

@@ -64,7 +64,7 @@ def seal_changes(key: OfficeKey, changes: Sequence[Change], *, first_seq: int, f
               "entity_id": c.entity_id, "field": c.field, "value": encode(c.value),
               "prev_op_id": prev(c), "author": OFFICE_AUTHOR, "confirmed": False}
         sealed = signing.seal(key.private_key, op)
-        problem = op_problem({k: v for k, v in sealed.items() if k != "sig"})
+        problem = op_problem(sealed)
         if problem:  # a bug here, never a user's input: the callers check that first
             raise ValueError(f"office op {c.entity}.{c.field}: {problem}")
         ops.append(sealed)

@@ -40,7 +40,7 @@ from sync.server.db import (
 )
 from sync.server.office import read_models
 from visitapp.domain import hlc as hlc_mod
-from visitapp.domain.op_schema import OFFICE_ENTITIES
+from visitapp.domain.op_schema import OFFICE_ENTITIES, PROGRAMME_VISIT_ID
 
 ALL_TEAMS = "*"  # the team of the office's programme-wide ops (sync.server.office_ops)
 
@@ -243,6 +243,7 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
                                             where=t.ops.c.team == team)}
         owners: dict[str, str] = {r[0]: r[1] for r in _existing(
             conn, t.visits.c.visit_id, list({op["visit_id"] for op in ops}), t.visits.c.team)}
+        owners[PROGRAMME_VISIT_ID] = ALL_TEAMS  # the office's programme-wide ops: no team's
         creators = {op["visit_id"] for op in ops
                     if op["entity"] == "visit" and op["field"] == CREATED_FIELD
                     and origin_teams.get(op["device_id"]) == team}
@@ -312,6 +313,7 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
                 "field": op["field"], "value": op["value"],
                 "prev_op_id": op.get("prev_op_id"), "author": op.get("author"),
                 "confirmed": op.get("confirmed", False), "received_at": received,
+                "sig": op.get("sig"),
             }
             rows.append(row)
             key = (op["visit_id"], op["entity"], op["entity_id"], op["field"])
@@ -387,7 +389,7 @@ def _taken_seqs(conn: Any, ops: Sequence[dict[str, Any]]) -> dict[tuple[str, int
 
 OP_INSERT_COLUMNS = ("op_id", "visit_id", "team", "device_id", "pushed_by", "seq", "hlc",
                      "entity", "entity_id", "field", "value", "prev_op_id", "author",
-                     "confirmed", "received_at")
+                     "confirmed", "received_at", "sig")
 FIELD_COLUMNS = ("visit_id", "entity", "entity_id", "field", "op_id", "hlc", "device_id",
                  "value")
 
@@ -465,7 +467,8 @@ def _merge_fields(conn: Any, rows: list[dict[str, Any]]) -> None:
 
 PULL_COLUMNS = (t.ops.c.server_seq, t.ops.c.op_id, t.ops.c.visit_id, t.ops.c.device_id,
                 t.ops.c.seq, t.ops.c.hlc, t.ops.c.entity, t.ops.c.entity_id, t.ops.c.field,
-                t.ops.c.value, t.ops.c.prev_op_id, t.ops.c.author, t.ops.c.confirmed)
+                t.ops.c.value, t.ops.c.prev_op_id, t.ops.c.author, t.ops.c.confirmed,
+                t.ops.c.sig)
 
 
 def pull(engine: Engine, principal: Principal, *, after: int,

@@ -10,6 +10,9 @@
 - `origins`: a tablet's own device id (the `device_id` of the ops it makes), bound to the
   office device (token) that first presented it as its own; ops are accepted only from
   origins of the pusher's team.
+- `device_keys`: the tablets' public keys, each bound at registration to the office
+  device (token) that proved it holds the key, and so to a team; the device id of a
+  signed op derives from its key, so a signed op's origin is its key's team.
 - `field_state`: the latest value of every (visit, entity, entity id, field), merged by
   last writer wins on (hlc, device id) without knowing what the entity is.
 - `blobs` and `blob_teams`: attachment bytes by SHA-256, and which teams uploaded them.
@@ -82,6 +85,7 @@ ops = Table(
     Column("author", String(200)),
     Column("confirmed", Boolean, nullable=False),
     Column("received_at", String(32), nullable=False),
+    Column("sig", String(86)),  # Ed25519 signature; NULL for a legacy op
     Index("ix_ops_team_seq", "team", "server_seq"),
     Index("ix_ops_visit", "visit_id"),
     Index("ix_ops_device_seq", "device_id", "seq"),
@@ -144,6 +148,16 @@ origins = Table(
     Column("team", String(200), nullable=False),
     Column("office_device", String(64), nullable=False),
     Column("bound_at", String(32), nullable=False),
+)
+
+device_keys = Table(
+    "device_keys", metadata,
+    Column("device_id", DeviceId, primary_key=True),  # signing.device_id_for(public_key)
+    Column("public_key", String(64), nullable=False),
+    Column("team", String(200), nullable=False),
+    Column("office_device", String(64), nullable=False),  # the token that registered it
+    Column("registered_at", String(32), nullable=False),
+    Index("ix_device_keys_office_device", "office_device"),
 )
 
 office_key = Table(

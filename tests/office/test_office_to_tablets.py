@@ -16,8 +16,10 @@ from pathlib import Path
 import yaml
 
 from sync.server import tables as st
+from sync.server.office_key import office_key
 from tests.office.site import REPO
 from tests.office.test_between import cli, ok, visit
+from visitapp.domain import signing
 from visitapp.domain.form_loading import default_forms_dir
 from visitapp.domain.op_schema import PROGRAMME_VISIT_ID
 from visitapp.domain.signing import OFFICE_PREFIX
@@ -76,9 +78,13 @@ def test_an_action_updated_at_the_office__shows_on_the_follow_up_visits_tablet(
     assert "Since the last visit: 1 of 2 actions done" in text
     # The status came as an op of the office, signed, and only to the visit's team.
     with team_mate.db.read() as conn:
-        (device,) = {r[0] for r in conn.execute(
-            "SELECT device_id FROM ops WHERE entity = 'action'")}
-    assert device.startswith(OFFICE_PREFIX)
+        received = [OpRecord.from_row(r) for r in conn.execute(
+            f"SELECT {', '.join(oplog.OP_COLUMNS)} FROM ops WHERE entity = 'action'")]
+    key = office_key(office.engine, now="2027-01-01T00:00:00Z")
+    assert {op.device_id for op in received} == {key.device_id}
+    assert key.device_id.startswith(OFFICE_PREFIX)
+    assert [signing.verify(op.as_dict(), key.public_key, OFFICE_PREFIX)
+            for op in received] == [None] * len(received) != []
     south.sync()
     with south.db.read() as conn:
         assert conn.execute("SELECT COUNT(*) FROM ops WHERE entity = 'action'").fetchone() \
@@ -209,8 +215,13 @@ def test_office_only_entities__are_refused_from_a_tablet_and_never_materialised(
                      field="status", value="done", author="Tester")
         oplog.record(north.db, conn, visit_id=vid, entity="exemplar", entity_id="fake",
                      field="title", value="Forged", author="Tester")
+        # ... and claiming the programme-wide pseudo-visit as its own
+        oplog.record(north.db, conn, visit_id=PROGRAMME_VISIT_ID, entity="visit",
+                     entity_id=PROGRAMME_VISIT_ID, field="created_at", value="2027-01-01",
+                     author="Tester")
         forged = dict(conn.execute("SELECT entity, op_id FROM ops WHERE entity IN "
-                                   "('action', 'exemplar')").fetchall())
+                                   "('action', 'exemplar') OR visit_id = ?",
+                                   (PROGRAMME_VISIT_ID,)).fetchall())
     north.sync()
     with north.db.read() as conn:
         reasons = {entity: conn.execute("SELECT reason FROM sync_rejections WHERE op_id = ?",
@@ -220,7 +231,8 @@ def test_office_only_entities__are_refused_from_a_tablet_and_never_materialised(
         assert conn.execute("SELECT COUNT(*) FROM exemplars").fetchone() == (0,)
     assert reasons == {
         "action": "only the programme office makes action changes: nothing was sent",
-        "exemplar": "exemplar: is programme-wide and must be filed under visit programme"}
+        "exemplar": "exemplar: is programme-wide and must be filed under visit programme",
+        "visit": "visit programme belongs to another team"}
     assert office.count("SELECT COUNT(*) FROM ops WHERE entity IN ('action', 'exemplar')") == 0
     # Relayed to a team-mate some other way, it is kept in the log but not shown.
     op = OpRecord(op_id="relayed-1", visit_id=PROGRAMME_VISIT_ID, device_id="k-" + "a" * 32,

@@ -98,7 +98,7 @@ actions = st.lists(st.one_of(
 def all_ops(db: Database) -> list[oplog.OpRecord]:
     with db.read() as conn:
         rows = conn.execute(f"SELECT {', '.join(oplog.OP_COLUMNS)} FROM ops").fetchall()
-    return [oplog.OpRecord(*r[:-1], confirmed=bool(r[-1])) for r in rows]
+    return [oplog.OpRecord.from_row(r) for r in rows]
 
 
 @given(history=actions, orders=st.lists(st.randoms(), min_size=2, max_size=3))

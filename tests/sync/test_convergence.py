@@ -116,7 +116,7 @@ class Convergence(RuleBasedStateMachine):
         """A bundle: some of one tablet's ops, in any order, merged into another."""
         with self.devices[src].read() as conn:
             rows = conn.execute(f"SELECT {', '.join(oplog.OP_COLUMNS)} FROM ops").fetchall()
-        ops = [oplog.OpRecord(*r[:-1], confirmed=bool(r[-1])) for r in rows]
+        ops = [oplog.OpRecord.from_row(r) for r in rows]
         picked = rng.sample(ops, rng.randint(0, len(ops)))
         with self.devices[dst].write() as conn:
             oplog.apply_ops(self.devices[dst], conn, picked)

@@ -154,7 +154,7 @@ def test_a_failure_part_way_through_a_batch__commits_nothing__and_the_retry_succ
 def _local_ops(tablet) -> list[oplog.OpRecord]:
     with tablet.db.read() as conn:
         rows = conn.execute(f"SELECT {', '.join(oplog.OP_COLUMNS)} FROM ops").fetchall()
-    return [oplog.OpRecord(*r[:-1], confirmed=bool(r[-1])) for r in rows]
+    return [oplog.OpRecord.from_row(r) for r in rows]
 
 
 def test_a_clock_over_2_h_ahead__is_refused__and_the_server_clock_does_not_move(office):

@@ -35,7 +35,7 @@ MAX_INT = 2**62
 
 REQUIRED = ("op_id", "visit_id", "device_id", "seq", "hlc", "entity", "entity_id", "field",
             "value")
-OPTIONAL = ("prev_op_id", "author", "confirmed")
+OPTIONAL = ("prev_op_id", "author", "confirmed", "sig")
 OP_FIELDS = frozenset(REQUIRED + OPTIONAL)
 
 IDENT = _IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
@@ -46,6 +46,9 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(r"[\[\]{}]")
+# An Ed25519 signature, base64url without padding (visitapp.domain.signing); null for a
+# legacy op, made before ops were signed.
+SIG = re.compile(r"[A-Za-z0-9_-]{86}")
 
 
 def _refuse_constant(name: str) -> Any:
@@ -343,6 +346,9 @@ def op_problem(op: Any) -> str | None:
         return f"author is not text of at most {MAX_AUTHOR} characters without control characters"
     if type(op.get("confirmed", False)) is not bool:
         return "confirmed is not true or false"
+    sig = op.get("sig")
+    if sig is not None and (not isinstance(sig, str) or not SIG.fullmatch(sig)):
+        return "sig is not a signature (86 characters of base64url) or null"
     text = op["value"]
     if not isinstance(text, str):
         return "value is not JSON text"

@@ -235,6 +235,23 @@ MIGRATIONS: tuple[Migration, ...] = (
         """,
     ),
     Migration(
+        # Signed ops (issue 10): each op's Ed25519 signature (NULL: a legacy op, made
+        # before this version), the tablet's own private key (made on first open, see
+        # store.db), the public keys of the devices whose ops it holds, the office's key
+        # pinned at enrolment and the device id this tablet registered its key under.
+        "0008_signed_ops",
+        """
+        ALTER TABLE ops ADD COLUMN sig TEXT;
+        ALTER TABLE device ADD COLUMN private_key BLOB;
+        ALTER TABLE sync_state ADD COLUMN office_public_key TEXT;
+        ALTER TABLE sync_state ADD COLUMN registered_device_id TEXT;
+        CREATE TABLE device_keys (
+            device_id TEXT PRIMARY KEY,
+            public_key TEXT NOT NULL
+        )
+        """,
+    ),
+    Migration(
         # What the programme office sends (issue 14), made from its signed ops: the status
         # of each visit's actions, the exemplar library, and the checklist version
         # published for each area kind. (0008 and 0009 belong to other work.)

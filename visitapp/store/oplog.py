@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -44,6 +44,7 @@ class OpRecord:
     prev_op_id: str | None = None
     author: str | None = None
     confirmed: bool = False
+    sig: str | None = None  # Ed25519 signature (visitapp.domain.signing); None: legacy op
 
     @property
     def at(self) -> str:
@@ -56,15 +57,21 @@ class OpRecord:
             "seq": self.seq, "hlc": self.hlc, "entity": self.entity,
             "entity_id": self.entity_id, "field": self.field, "value": self.value,
             "prev_op_id": self.prev_op_id, "author": self.author, "confirmed": self.confirmed,
+            "sig": self.sig,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OpRecord:
         return cls(**{**data, "confirmed": bool(data.get("confirmed"))})
 
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> OpRecord:
+        """An op from a row of `OP_COLUMNS` (confirmed is stored as 0 or 1)."""
+        return cls(*row[:11], confirmed=bool(row[11]), sig=row[12])
+
 
 OP_COLUMNS = ("op_id", "visit_id", "device_id", "seq", "hlc", "entity", "entity_id", "field",
-              "value", "prev_op_id", "author", "confirmed")
+              "value", "prev_op_id", "author", "confirmed", "sig")
 
 
 # --- how entities map onto the state tables --------------------------------------------
@@ -239,7 +246,7 @@ _SET_CLOCK = (
 
 def _op_params(op: OpRecord) -> tuple[Any, ...]:
     return (op.op_id, op.visit_id, op.device_id, op.seq, op.hlc, op.entity, op.entity_id,
-            op.field, op.value, op.prev_op_id, op.author, int(op.confirmed))
+            op.field, op.value, op.prev_op_id, op.author, int(op.confirmed), op.sig)
 
 
 def encode(value: Any) -> Json:
@@ -346,7 +353,7 @@ def rebuild(conn: sqlite3.Connection) -> int:
         """
     ).fetchall()
     for row in rows:
-        op = OpRecord(*row[:-1], confirmed=bool(row[-1]))
+        op = OpRecord.from_row(row)
         conn.execute(_SET_CLOCK, (op.visit_id, op.entity, op.entity_id, op.field, op.op_id,
                                   op.hlc, op.device_id))
         _materialise(conn, op)
@@ -358,4 +365,4 @@ def ops_for_visit(conn: sqlite3.Connection, visit_id: str) -> list[OpRecord]:
         f"SELECT {', '.join(OP_COLUMNS)} FROM ops WHERE visit_id = ? ORDER BY hlc, device_id",
         (visit_id,),
     ).fetchall()
-    return [OpRecord(*row[:-1], confirmed=bool(row[-1])) for row in rows]
+    return [OpRecord.from_row(row) for row in rows]

@@ -34,10 +34,6 @@ _PENDING = (f"SELECT rowid, {', '.join(OP_COLUMNS)} FROM ops WHERE pushed = 0 AN
             "AND op_id NOT IN (SELECT op_id FROM sync_rejections) ORDER BY rowid LIMIT ?")
 
 
-def _record(row: Sequence[Any]) -> OpRecord:
-    return OpRecord(*row[:-1], confirmed=bool(row[-1]))
-
-
 class TabletOutbox:
     """The sync engine's view of one tablet database."""
 
@@ -56,7 +52,7 @@ class TabletOutbox:
         (position, op) pairs; pass the last position taken as `after` next time."""
         with self.db.read() as conn:
             rows = conn.execute(_PENDING, (after, limit)).fetchall()
-        return [(row[0], _record(row[1:]).as_dict()) for row in rows]
+        return [(row[0], OpRecord.from_row(row[1:]).as_dict()) for row in rows]
 
     def settle(self, pushed: Sequence[str], rejected: Sequence[tuple[str, str]]) -> None:
         """Record the office's answer: ops it holds now, and ops it refused (kept here)."""

@@ -49,6 +49,8 @@ class SyncState(SQLModel, table=True):
     last_attempt_at: str | None = None
     last_error: str | None = None
     clock_skew_ms: int | None = None
+    office_public_key: str | None = None  # pinned at enrolment, for the office's own ops
+    registered_device_id: str | None = None  # this tablet's key, registered with the office
 
 
 class SyncRejection(SQLModel, table=True):

@@ -26,6 +26,16 @@ class Device(SQLModel, table=True):
     next_seq: int
     hlc: int
     created_at: str
+    private_key: bytes | None = None  # Ed25519, raw; None only before the first open
+
+
+class DeviceKey(SQLModel, table=True):
+    """Public keys of the devices whose signed ops this tablet holds (self-certifying:
+    a device id derives from its key, see visitapp.domain.signing)."""
+
+    __tablename__ = "device_keys"
+    device_id: str = Field(primary_key=True)
+    public_key: str
 
 
 class SchemaMigration(SQLModel, table=True):
@@ -63,6 +73,7 @@ class Op(SQLModel, table=True):
     author: str | None = None
     confirmed: int = 0  # 1 when the author confirmed the text is not patient data
     pushed: int = 0  # 1 once the programme office acknowledged it
+    sig: str | None = None  # Ed25519 signature; None for an op made before signing
 
 
 class FieldClock(SQLModel, table=True):
