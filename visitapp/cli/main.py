@@ -137,11 +137,7 @@ def exemplars_list(
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The programme's exemplar practice library, as the programme office sent it."""
-    from visitapp.store import office_data
-
-    services = _ctx(ctx).services
-    with services.db.read() as conn:
-        entries = office_data.exemplars(conn, area_kind)
+    entries = _ctx(ctx).services.visits.exemplars(area_kind)
     if json_out:
         out(json.dumps([{k: e[k] for k in ("id", "title", "area_kind", "pathway", "tags",
                                            "system")} for e in entries], indent=2,
