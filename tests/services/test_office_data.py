@@ -177,3 +177,30 @@ def _texts(control: object) -> list[str]:
             elif child is not None and not isinstance(child, str):
                 stack.append(child)
     return found
+
+
+def test_the_follow_up_report__shows_the_earlier_actions_status(services, office, tmp_path):
+    from pypdf import PdfReader
+
+    from visitapp.services.feedback import write_report_pdf
+
+    earlier, (huddle, lounge, _therapy) = earlier_visit(services)
+    send(services, office, action(earlier, huddle, status="done", updated="2027-03-01")
+         + action(earlier, lounge, status="blocked", updated="2027-03-20"))
+    later = services.visits.create_visit(
+        system="Fictional North", date="2027-05-04", visit_type="follow_up",
+        follows_visit_id=earlier, areas=[(ED, "ED")], author="Tester")
+    out = tmp_path / "follow-up.pdf"
+    write_report_pdf(services, later, out)
+    pages = [" ".join((p.extract_text() or "").split()) for p in PdfReader(out).pages]
+    (page,) = [p for p in pages if "Since the last visit" in p]
+    assert "Since the last visit: 1 of 3 actions done" in page
+    at = [page.index(t) for t in (
+        "Daily 11:00 discharge huddle.", "Director of operations", "Done", "1 March 2027",
+        "Open the discharge lounge at 08:00.", "Site director", "Blocked", "20 March 2027",
+        "Weekend therapy cover on the AMU.", "Not started", "Not yet updated")]
+    assert at == sorted(at)
+    plain = tmp_path / "plain.pdf"
+    write_report_pdf(services, earlier, plain)  # not a follow-up: no such section
+    assert not any("Since the last visit" in (p.extract_text() or "")
+                   for p in PdfReader(plain).pages)
