@@ -241,3 +241,24 @@ def test_office_only_entities__are_refused_from_a_tablet_and_never_materialised(
     with team_mate.db.write() as conn:
         oplog.apply_ops(team_mate.db, conn, [op])
     assert json.loads(tablet_cli(team_mate, "exemplars", "list", "--json")) == []
+
+
+def test_readme__publishing_commands_exist_and_have_help():
+    import re
+
+    import typer.main
+
+    from sync.cli import app as office_app
+    from visitapp.cli.main import app as tablet_app
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split("### Publishing to tablets")[1].split("\n## ")[0]
+    listed = re.findall(r"^(visitapp-office|visitapp) ([a-z]+) ([a-z]+)", section, re.M)
+    assert {(prog, name, sub) for prog, name, sub in listed} == {
+        ("visitapp-office", "forms", "publish"), ("visitapp-office", "visits", "schedule"),
+        ("visitapp", "exemplars", "list"), ("visitapp", "forms", "list")}
+    roots = {"visitapp-office": typer.main.get_command(office_app),
+             "visitapp": typer.main.get_command(tablet_app)}
+    for prog, name, sub in listed:
+        command = roots[prog].commands[name].commands[sub]  # type: ignore[attr-defined]
+        assert command.help, f"{prog} {name} {sub} has no help"
