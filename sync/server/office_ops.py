@@ -18,7 +18,7 @@ committed, and no team's cursor can skip it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,3 +140,41 @@ def _draw_seqs(conn: Connection, count: int) -> int:
                  .values(next_seq=c.next_seq + count))
     after = int(conn.execute(select(c.next_seq).where(c.id == 1)).scalar_one())
     return after - count
+
+
+# --- a recommendation becomes an action --------------------------------------------------
+
+def key_if_needed(engine: Engine, ops: Sequence[dict[str, Any]], now_iso: str,
+                  ) -> OfficeKey | None:
+    """The office's key when a pushed batch may make a new recommendation, else None."""
+    if any(op["entity"] == "finding" and op["field"] == "kind" for op in ops):
+        return office_key(engine, now=now_iso)
+    return None
+
+
+def announce_new_actions(conn: Connection, key: OfficeKey, team: str,
+                         touched: Iterable[tuple[str, str, str, str]], *, now_ms: int,
+                         now_iso: str) -> None:
+    """Inside a push (its team's lock held): each recommendation that became an action
+    with this push gets the office's first op for it (not started, due at the next
+    event), so the team's tablets hold the action as the office does."""
+    from sync.server.office import actions  # its updates send ops through this module
+    from sync.server.office import tables as office_tables
+
+    findings = sorted({(v, eid) for v, entity, eid, _f in touched if entity == "finding"})
+    if not findings:
+        return
+    rf, fs = office_tables.read_findings.c, t.field_state.c
+    changes: list[Change] = []
+    for visit_id, finding_id in findings:
+        is_recommendation = conn.execute(select(rf.kind).where(
+            rf.visit_id == visit_id, rf.entity_id == finding_id)).scalar() == "recommendation"
+        if not is_recommendation or conn.execute(select(fs.op_id).where(
+                fs.visit_id == visit_id, fs.entity == "action", fs.entity_id == finding_id,
+                fs.field == "status")).first() is not None:
+            continue
+        found = actions.list_actions(conn, action_id=finding_id)
+        if found:
+            changes += actions.action_changes(found[0], status="not_started", day=None,
+                                              due=found[0].due)
+    _store(conn, key, changes, team=team, now_ms=now_ms, now_iso=now_iso, claim_visit=None)

@@ -235,6 +235,12 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
     horizon = hlc_mod.pack(now + FUTURE_LIMIT_MS, hlc_mod.COUNTER_MAX)
     received = utc_now()
     results: list[dict[str, Any]] = []
+    # A batch that makes findings may make recommendations, and each new one becomes an
+    # action whose status the office sends in its own op: its key is read (made, the
+    # first time) before the push's transaction takes the write lock.
+    from sync.server import office_ops
+
+    office_signer = office_ops.key_if_needed(engine, ops, received)
     with write(engine) as conn:
         lock_for_push(conn, team)  # a team's pushes take turns; see db.lock_for_push
         origin_teams = _origin_teams(conn, principal, own_device, ops, received)
@@ -327,6 +333,9 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
             _insert_ops(conn, rows)
             _merge_fields(conn, list(winners.values()))
             read_models.refresh(conn, {key[:3] for key in winners})  # same transaction
+            if office_signer is not None:
+                office_ops.announce_new_actions(conn, office_signer, team, winners, now_ms=now,
+                                                now_iso=received)
             for chunk in _chunks(list({r["visit_id"] for r in rows})):
                 conn.execute(update(t.visits).where(t.visits.c.visit_id.in_(chunk))
                              .values(updated_at=received))

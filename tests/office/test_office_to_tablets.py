@@ -60,6 +60,11 @@ def test_an_action_updated_at_the_office__shows_on_the_follow_up_visits_tablet(
         "Agree a daily 11:00 discharge huddle on every ward.",
         "Open the discharge lounge at 08:00."]
     huddle = next(a for a in found if a["text"].startswith("Agree"))
+    # ... and the office sent each as a new action to the team: north pulled them back
+    # in the same sync (push, then pull).
+    with north.db.read() as conn:
+        assert sorted(conn.execute("SELECT id, status, updated, due FROM actions")) == sorted(
+            (a["id"], "not_started", None, a["due"]) for a in found)
     ok(office, "actions", "update", huddle["id"], "--status", "done", "--note",
        "Running on every ward since March.")
     updated_on = json.loads(ok(office, "actions", "list", "--json"))
