@@ -14,13 +14,17 @@ What it promises:
 - Attachments go up before the ops that name them, so no other tablet receives an op
   pointing at a file the server does not have. A file the server refuses (too large, not
   a photo or PDF) is recorded and does not hold back the rest.
-- Every pulled op is checked with the one op schema (`visitapp.domain.op_schema`); one
-  that fails, or cannot be applied here, is quarantined with its reason and the rest of
-  the page is applied. A page and the cursor after it are written in one local
+- Every pulled op is checked with the one op schema (`visitapp.domain.op_schema`) and
+  every signed one against its tablet's key (sent with the page) or the office key
+  pinned at enrolment; one that fails, or cannot be applied here, is quarantined with
+  its reason and the rest of the page is applied.
+- Before its first push under a key, the tablet registers the key with the office
+  (`register`: a proof of holding it, for this token's device record) and pins the
+  office's key. A page and the cursor after it are written in one local
   transaction: a crash between the two cannot skip a page and a repeat is harmless.
 - A tablet restored from a backup or copied (the office holds change numbers of its
-  identity that it does not) takes a new identity, renumbers its unsent ops under it,
-  says so, and carries on.
+  identity that it does not) takes a new key and identity, registers it, signs its
+  unsent ops again under it (their ids stay), says so, and carries on.
 - Network errors and 5xx are retried with jittered exponential backoff; a 4xx is not
   retried: per op it is recorded as rejected (kept in the op-log, shown with its reason),
   for the whole tablet (revoked token, app too old) it stops the sync with the reason.
@@ -40,7 +44,7 @@ import json
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -54,6 +58,7 @@ from sync.protocol import (
     PushResponse,
 )
 from visitapp.domain import hlc as hlc_mod
+from visitapp.domain import signing
 from visitapp.domain.op_schema import op_problem
 from visitapp.errors import VisitAppError
 
@@ -103,7 +108,15 @@ class Outbox(Protocol):
     def cursor(self) -> int: ...
 
     def apply_page(self, ops: Sequence[dict[str, Any]], bad: Sequence[tuple[Any, str]],
-                   cursor: int) -> dict[str, int]: ...
+                   cursor: int, keys: Mapping[str, str] | None = None) -> dict[str, int]: ...
+
+    def registration_needed(self) -> bool: ...
+
+    def prove_key(self, statement: str) -> tuple[str, str, list[str]]: ...
+
+    def pinned_office_key(self) -> str | None: ...
+
+    def record_registration(self, device_id: str, office_public_key: str) -> None: ...
 
     def blob_refs(self, ops: Sequence[dict[str, Any]]) -> list[str]: ...
 
@@ -130,7 +143,8 @@ class RetryPolicy:
 
 
 RENEWED = ("this tablet was restored from a backup or copied: it now uses a new identity "
-           "and sent its unsent changes under it")
+           "(a new key, registered with the programme office) and signed its unsent "
+           "changes again under it")
 
 
 @dataclass
@@ -222,6 +236,7 @@ class SyncClient:
         """Push everything pending, then pull everything new; record how it went."""
         report = SyncReport()
         try:
+            self.register()
             self.push(report)
             renewed = report.identity_renewed
             self.pull(report)
@@ -260,6 +275,7 @@ class SyncClient:
 
     def _push_all(self, report: SyncReport) -> bool:
         """One pass over the pending ops; True when the office found our numbers taken."""
+        self.register()  # a new identity's key goes before the ops signed with it
         after = 0
         taken = False
         in_flight: tuple[Future[Reply], list[dict[str, Any]], int] | None = None
@@ -356,6 +372,39 @@ class SyncClient:
         report.identity_renewed = f"{RENEWED} ({count} change(s) renumbered)"
         self.progress(report.identity_renewed)
 
+    # --- the tablet's key ----------------------------------------------------------------
+
+    def register(self) -> bool:
+        """Register this tablet's public key with the office, once per key, and pin the
+        office's key; True when it registered now. The proof signs the office's statement
+        for this token's device record, worked out here, not taken from the office."""
+        if not self.outbox.registration_needed():
+            return False
+        reply = self._call(self.office.enrolment)
+        if reply.status >= 400:
+            raise Refused(f"the programme office refused this tablet: {reply.detail()}")
+        try:
+            info = reply.json()
+            office_device, office_key = str(info["office_device"]), info["office_public_key"]
+            if signing.public_key_problem(office_key):
+                raise ValueError("not a public key")
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as err:
+            raise _not_understood(reply) from err
+        pinned = self.outbox.pinned_office_key()
+        if pinned is not None and pinned != office_key:
+            raise Refused("the programme office's key is not the one this tablet was "
+                          "enrolled with: nothing was sent; enrol again only if the "
+                          "programme office says its service was replaced")
+        statement = signing.registration_statement(office_device, office_key)
+        public_key, proof, legacy = self.outbox.prove_key(statement)
+        reply = self._call(self.office.register_key, {
+            "public_key": public_key, "proof": proof, "legacy_device_ids": legacy})
+        if reply.status >= 400:
+            raise Refused(f"the programme office refused this tablet's key: {reply.detail()}")
+        self.outbox.record_registration(signing.device_id_for(public_key), office_key)
+        self.progress("registered this tablet's key with the programme office")
+        return True
+
     # --- attachments --------------------------------------------------------------------
 
     def _upload_blobs(self, batch: Sequence[dict[str, Any]], report: SyncReport) -> None:
@@ -406,7 +455,7 @@ class SyncClient:
                 raise Refused(f"the programme office refused this tablet: {reply.detail()}")
             page = _pull_page(reply)
             report.clock_skew_ms = _skew(page["server_time_ms"], started, self.now_ms())
-            self.apply_page(page["ops"], page["bad"], page["cursor"], report)
+            self.apply_page(page["ops"], page["bad"], page["cursor"], report, page["keys"])
             if page["ops"] or page["bad"]:
                 self.progress(f"received {report.pulled + report.pulled_duplicates} change(s)")
             if not page["has_more"]:
@@ -415,16 +464,18 @@ class SyncClient:
         return report
 
     def apply_page(self, ops: Sequence[dict[str, Any]], bad: Sequence[tuple[Any, str]],
-                   cursor: int, report: SyncReport) -> None:
-        """Apply a pulled page and move the cursor past it, in one local transaction."""
-        counts = self.outbox.apply_page(ops, bad, cursor)
+                   cursor: int, report: SyncReport,
+                   keys: Mapping[str, str] | None = None) -> None:
+        """Apply a pulled page and move the cursor past it, in one local transaction;
+        every signed op is checked against `keys` (the page's) and the keys kept here."""
+        counts = self.outbox.apply_page(ops, bad, cursor, keys or {})
         report.pulled += counts["applied"]
         report.pulled_duplicates += counts["duplicate"]
         for _op, reason in bad:
             report.quarantined[reason] += 1
         extra = counts["quarantined"] - len(bad)
         if extra > 0:
-            report.quarantined["could not be applied on this tablet"] += extra
+            report.quarantined["not genuine, or could not be applied on this tablet"] += extra
         if counts["own_unknown"] and not report.identity_renewed:
             self._renew(report)
 
@@ -469,6 +520,9 @@ def _pull_page(reply: Reply) -> dict[str, Any]:
                 raise ValueError(f"{name} is not a number")
         if type(data["has_more"]) is not bool or not isinstance(data["ops"], list):
             raise ValueError("has_more or ops of the wrong type")
+        if not isinstance(data["keys"], dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in data["keys"].items()):
+            raise ValueError("keys of the wrong type")
     except (ValueError, KeyError, TypeError, RecursionError) as err:
         raise _not_understood(reply) from err
     good: list[dict[str, Any]] = []

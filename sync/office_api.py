@@ -44,6 +44,10 @@ class OfficeApi(Protocol):
 
     def pull(self, after: int, limit: int) -> Reply: ...
 
+    def enrolment(self) -> Reply: ...
+
+    def register_key(self, registration: dict[str, Any]) -> Reply: ...
+
     def has_blob(self, sha256: str) -> Reply: ...
 
     def put_blob(self, sha256: str, data: bytes, content_type: str) -> Reply: ...
@@ -71,6 +75,12 @@ class HttpOffice:
 
     def pull(self, after: int, limit: int) -> Reply:
         return self._call("GET", "/v1/ops", params={"after": after, "limit": limit})
+
+    def enrolment(self) -> Reply:
+        return self._call("GET", "/v1/enrolment")
+
+    def register_key(self, registration: dict[str, Any]) -> Reply:
+        return self._call("POST", "/v1/keys", json=registration)
 
     def has_blob(self, sha256: str) -> Reply:
         return self._call("HEAD", f"/v1/blobs/{sha256}")

@@ -25,8 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from visitapp.domain.op_schema import MAX_OP_BYTES
 
-PROTOCOL_VERSION = 1
-MIN_PROTOCOL_VERSION = 1
+# 2: signed ops, key registration (POST /v1/keys) and public keys with pulled pages. An
+# app of protocol 1 does not register a key, so it is told to update.
+PROTOCOL_VERSION = 2
+MIN_PROTOCOL_VERSION = 2
 PROTOCOL_HEADER = "X-Visitapp-Protocol"
 
 MAX_BATCH = 5000  # ops in one push; the client sends far fewer (see sync.client)
@@ -99,15 +101,18 @@ class PushRequest(Strict):
 OpStatus = Literal["applied", "duplicate", "rejected"]
 # Why an op was rejected, for the tablet to act on (the reason says it in words):
 # invalid       not a well-formed op (visitapp.domain.op_schema)
+# forged        not genuine: its signature does not check against its tablet's key, an
+#               unsigned op under a key's device id, or one claiming the office made it
 # seq_taken     its (device, seq) is already used by another op: the tablet was restored
 #               from a backup or cloned, and must take a new identity
 # foreign_visit the visit belongs to another team
 # clock_ahead   stamped too far ahead of the office's clock
 # foreign_origin made on a tablet of another team
 # and two that are not final: the tablet keeps the op and offers it again later
-# origin_unknown made on a tablet that has not yet presented itself to the office
+# origin_unknown made on a tablet whose key the office does not know yet (or, for a
+#               legacy op, relayed by a team-mate: its maker sends it itself)
 # visit_unknown  a visit the office does not have yet, without its creation op
-RejectCode = Literal["invalid", "seq_taken", "foreign_visit", "clock_ahead", "foreign_origin",
+RejectCode = Literal["invalid", "forged", "seq_taken", "foreign_visit", "clock_ahead", "foreign_origin",
                      "origin_unknown", "visit_unknown"]
 NOT_FINAL = frozenset({"origin_unknown", "visit_unknown"})
 DEVICE_HEADER = "X-Visitapp-Device"  # the tablet's own device id: the origin of its ops
@@ -134,10 +139,43 @@ class PulledOp(WireOp):
 class PullResponse(Strict):
     protocol: int
     ops: list[PulledOp]
+    # device id -> public key, for the signed ops in the page (the office's own key too
+    # when the page holds ops it made): tablets check every signed op against them.
+    keys: dict[str, str]
     cursor: int  # pass back as `after` for the next page
     has_more: bool
     server_time_ms: int
     server_hlc: int
+
+
+PublicKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{43}$")]
+Proof = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{86}$")]
+
+
+class Enrolment(Strict):
+    """What a tablet signs to register its key (GET /v1/enrolment)."""
+
+    office_device: str  # the device record of the caller's token
+    team: str
+    office_public_key: str  # pinned by the tablet, for the ops the office makes
+    office_device_id: str
+    statement: str  # signing.registration_statement(office_device, office_public_key)
+
+
+class KeyRegistration(Strict):
+    """POST /v1/keys: a tablet's public key, the proof it holds the private key (a
+    signature over the enrolment statement), and the ids of its ops made before signing."""
+
+    public_key: PublicKey
+    proof: Proof
+    legacy_device_ids: list[Ident] = Field(default_factory=list, max_length=100)
+
+
+class KeyRegistered(Strict):
+    device_id: str  # derived from the key: the device id of the tablet's signed ops
+    office_public_key: str
+    office_device_id: str
+    legacy_bound: list[str]
 
 
 class BlobResult(Strict):

@@ -43,7 +43,10 @@ RULES = [
     # The tablet's encryption at rest lives in its store: one place builds the connection
     # and seals files (the office service hashes its passwords on its own side).
     (_tablet_store_or_office, "sqlcipher3", "only visitapp/store opens SQLCipher"),
-    (_tablet_store_or_office, "cryptography", "only visitapp/store encrypts"),
+    # Signing ops (Ed25519) is the domain's, shared by tablet and office: that one module.
+    (lambda p: _tablet_store_or_office(p) or p.relative_to(REPO).parts == (
+        "visitapp", "domain", "signing.py"), "cryptography",
+     "only visitapp/store encrypts (and visitapp/domain/signing.py signs)"),
     (_tablet_store_or_office, "argon2", "only visitapp/store derives keys from the PIN"),
 ]
 

@@ -24,16 +24,20 @@ from sync.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     BlobResult,
+    Enrolment,
     ErrorBody,
     Health,
+    KeyRegistered,
+    KeyRegistration,
     PullResponse,
     PushRequest,
     PushResponse,
     version_problem,
 )
-from sync.server import blob_types, store
+from sync.server import blob_types, keys, store
 from sync.server.auth import Principal
 from sync.server.intake import parse_push, read_body, results_in_order
+from sync.server.office_key import OfficeKey, office_key
 from sync.server.operations import install_access_log, readiness_problem
 from sync.server.web import mount as mount_web
 from visitapp.domain import hlc as hlc_mod
@@ -86,6 +90,13 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
     )
     app.state.engine = engine
     install_access_log(app)
+    office_keys: list[OfficeKey] = []
+
+    def the_office_key() -> OfficeKey:
+        """The office's own key, read (or made) once per process."""
+        if not office_keys:
+            office_keys.append(office_key(engine, now=store.utc_now()))
+        return office_keys[0]
     mount_web(app, engine, now_ms=now_ms)  # the office's pages for people (sync.server.web)
 
     @app.exception_handler(store.OfficeError)
@@ -127,8 +138,10 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
         problem = version_problem(intake.protocol)
         if problem:
             raise ProtocolError(problem)
+        device = own_device(request, caller)
+        office = await run_in_threadpool(the_office_key)
         accepted, clock = await run_in_threadpool(
-            store.push, engine, caller, intake.ops, now_ms, own_device(request, caller))
+            store.push, engine, caller, intake.ops, now_ms, device, office)
         results = results_in_order(intake, accepted)
         # The shape of PushResponse, written directly (a model per result costs more).
         body = {"protocol": version, "results": results, "server_time_ms": now_ms(),
@@ -143,13 +156,38 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
         """Ops of the caller's team after the cursor, in order (an office token: all)."""
         store.touch(engine, caller)
         rows, cursor, has_more = store.pull(engine, caller, after=after, limit=limit)
+        page_keys = store.page_keys(engine, rows, the_office_key())
         now = now_ms()
         # The shape of PullResponse, written directly: the rows come from our own tables.
         body = {"protocol": version, "ops": rows, "cursor": cursor, "has_more": has_more,
+                "keys": page_keys,
                 "server_time_ms": now,
                 "server_hlc": max(store.server_hlc(engine, caller.team), hlc_mod.pack(now, 0))}
         return Response(json.dumps(body, separators=(",", ":"), ensure_ascii=False),
                         media_type="application/json")
+
+    @app.get("/v1/enrolment", response_model=Enrolment, responses={403: {"model": ErrorBody}})
+    def enrolment(version: Version, caller: Caller) -> Enrolment:
+        """What a tablet signs to register its key: its token's device record and the
+        office's key (which the tablet pins, for the ops the office makes)."""
+        if caller.is_office:
+            raise store.Forbidden("an office token does not register a tablet key")
+        return Enrolment(**keys.enrolment(caller, the_office_key()))
+
+    @app.post("/v1/keys", response_model=KeyRegistered,
+              responses={403: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+    def register_key(version: Version, caller: Caller,
+                     registration: KeyRegistration) -> KeyRegistered:
+        """Register a tablet's public key (with a proof that it holds the private key)
+        and its legacy device ids, for the caller's device record and team."""
+        try:
+            done = keys.register(
+                engine, caller, the_office_key(), public_key=registration.public_key,
+                proof=registration.proof, legacy_device_ids=registration.legacy_device_ids,
+                received=store.utc_now())
+        except keys.RegistrationRefused as err:
+            return _error(err.status, str(err))  # type: ignore[return-value]
+        return KeyRegistered(**done)
 
     @app.put("/v1/blobs/{sha256}", response_model=BlobResult,
              responses={413: {"model": ErrorBody}, 415: {"model": ErrorBody},

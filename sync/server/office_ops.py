@@ -145,10 +145,12 @@ def _draw_seqs(conn: Connection, count: int) -> int:
 # --- a recommendation becomes an action --------------------------------------------------
 
 def key_if_needed(engine: Engine, ops: Sequence[dict[str, Any]], now_iso: str,
-                  ) -> OfficeKey | None:
-    """The office's key when a pushed batch may make a new recommendation, else None."""
+                  known: OfficeKey | None = None) -> OfficeKey | None:
+    """The office's key (`known`: the one the caller holds) when a pushed batch may make
+    a new recommendation, else None."""
     if any(op["entity"] == "finding" and op["field"] == "kind" for op in ops):
-        return office_key(engine, now=now_iso)
+        return known if known is not None and known.private_key else office_key(
+            engine, now=now_iso)
     return None
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from sync.server import blob_types
+from sync.server import blob_types, keys
 from sync.server import tables as t
 from sync.server.auth import (
     DEVICE_PREFIX,
@@ -39,7 +39,9 @@ from sync.server.db import (
     write,
 )
 from sync.server.office import read_models
+from sync.server.office_key import OfficeKey
 from visitapp.domain import hlc as hlc_mod
+from visitapp.domain import signing
 from visitapp.domain.op_schema import OFFICE_ENTITIES, PROGRAMME_VISIT_ID
 
 ALL_TEAMS = "*"  # the team of the office's programme-wide ops (sync.server.office_ops)
@@ -212,17 +214,17 @@ CREATED_FIELD = "created_at"  # the field every new visit is made with: its crea
 
 def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
          now_ms: Callable[[], int], own_device: str | None = None,
-         ) -> tuple[list[dict[str, Any]], int]:
+         office: OfficeKey | None = None) -> tuple[list[dict[str, Any]], int]:
     """Store a batch of well-formed ops (`op_schema.op_problem` passed) in one transaction;
     a result per op, in the batch's order (dicts shaped as `sync.protocol.OpResult`).
 
     Idempotent by op id within the team. The pushing device and team come from the
-    principal (its token), never from the ops. `own_device` is the device id the tablet
-    says it makes its ops under; the first time it is presented it is bound to the
-    pushing device (`origins`). Refused per op:
-    - an op whose origin (`device_id`) is a tablet of another team (`foreign_origin`),
-      or one no tablet has presented as its own yet (`origin_unknown`: the tablet that
-      made it will send it itself; the pusher keeps it and tries again later);
+    principal (its token), never from the ops. Refused per op:
+    - an op that is not genuine (`forged`: a bad signature, an unsigned op under a key's
+      device id, an op claiming the office made it), one whose origin is a tablet of
+      another team (`foreign_origin`), or one whose key the office does not know yet, or a
+      legacy op relayed by a team-mate (`origin_unknown`: kept by the pusher and tried
+      again later); see sync.server.keys.origin_problem;
     - an op of a visit of another team (`foreign_visit`), or of a visit not on the office
       yet unless the batch holds its creation op (`visit_unknown`, tried again later): a
       visit belongs to the team whose tablet made it, not to whoever pushes first;
@@ -240,37 +242,44 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
     # first time) before the push's transaction takes the write lock.
     from sync.server import office_ops
 
-    office_signer = office_ops.key_if_needed(engine, ops, received)
+    office_signer = office_ops.key_if_needed(engine, ops, received, known=office)
     with write(engine) as conn:
         lock_for_push(conn, team)  # a team's pushes take turns; see db.lock_for_push
-        origin_teams = _origin_teams(conn, principal, own_device, ops, received)
+        _bind_own_legacy_id(conn, principal, own_device, received)
         existing = {r[0] for r in _existing(conn, t.ops.c.op_id,
                                             list({op["op_id"] for op in ops}),
                                             where=t.ops.c.team == team)}
+        device_ids = {op["device_id"] for op in ops}
+        key_owners = keys.key_owners(conn, device_ids)
+        legacy = keys.legacy_owners(conn, [d for d in device_ids if not d.startswith(
+            (signing.DEVICE_PREFIX, signing.OFFICE_PREFIX))])
+        office = office or _no_office_key()
+        # Who made each op, checked once per op (its signature included); an op the team
+        # holds already is a duplicate and needs no check.
+        verdicts = [None if op["op_id"] in existing else
+                    keys.origin_problem(op, principal, team, key_owners, legacy, office)
+                    for op in ops]
         owners: dict[str, str] = {r[0]: r[1] for r in _existing(
             conn, t.visits.c.visit_id, list({op["visit_id"] for op in ops}), t.visits.c.team)}
         owners[PROGRAMME_VISIT_ID] = ALL_TEAMS  # the office's programme-wide ops: no team's
-        creators = {op["visit_id"] for op in ops
+        creators = {op["visit_id"] for op, verdict in zip(ops, verdicts, strict=True)
                     if op["entity"] == "visit" and op["field"] == CREATED_FIELD
-                    and origin_teams.get(op["device_id"]) == team}
+                    and verdict is None}
         taken = _taken_seqs(conn, ops)
         claimed: list[dict[str, Any]] = []
         rows: list[dict[str, Any]] = []
         winners: dict[tuple[str, str, str, str], dict[str, Any]] = {}
         seen: set[str] = set()
         highest = 0
-        for op in ops:
+        for op, verdict in zip(ops, verdicts, strict=True):
             op_id = op["op_id"]
-            origin = origin_teams.get(op["device_id"])
-            if origin is None:
-                results.append(_reject(op_id, "origin_unknown", (
-                    "made on a tablet that has not synced with the programme office yet: "
-                    "that tablet will send it itself")))
+            if op_id in existing or op_id in seen:
+                # Held by the team already: stored once, whoever hands it in again (an op
+                # id is its content's, so a signed op held is this very op).
+                results.append({"op_id": op_id, "status": "duplicate", "reason": None})
                 continue
-            if origin != team:
-                results.append(_reject(op_id, "foreign_origin", (
-                    "made on a tablet of another team: a visit handed over by bundle stays "
-                    "with the team that made it; nothing was sent")))
+            if verdict is not None:
+                results.append(_reject(op_id, *verdict))
                 continue
             if op["entity"] in OFFICE_ENTITIES:
                 results.append(_reject(op_id, "office_only", (
@@ -281,9 +290,6 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
             if owner is not None and owner != team:
                 results.append(_reject(op_id, "foreign_visit",
                                        f"visit {op['visit_id']} belongs to another team"))
-                continue
-            if op_id in existing or op_id in seen:
-                results.append({"op_id": op_id, "status": "duplicate", "reason": None})
                 continue
             if op["hlc"] > horizon:
                 ahead_h = (hlc_mod.wall_ms(op["hlc"]) - now) / 3_600_000
@@ -347,30 +353,41 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
     return results, max(int(clock or 0), hlc_mod.pack(now, 0))
 
 
-def _origin_teams(conn: Any, principal: Principal, own_device: str | None,
-                  ops: Sequence[dict[str, Any]], received: str) -> dict[str, str]:
-    """Device id -> team, for the origins named in a batch; binds the pusher's own.
-
-    A tablet's own device id is bound to the first office device that presents it; a
-    later office device of the same team takes it over (a tablet enrolled again with a
-    new token); one of another team is refused outright.
-    """
-    o = t.origins.c
-    if own_device is not None:
-        row = conn.execute(select(o.team, o.office_device).where(
-            o.device_id == own_device)).first()
-        if row is None:
-            conn.execute(_insert(conn, t.origins).values(
-                device_id=own_device, team=principal.team, office_device=principal.id,
-                bound_at=received).on_conflict_do_nothing(index_elements=["device_id"]))
-        elif row.team != principal.team:
+def _bind_own_legacy_id(conn: Any, principal: Principal, own_device: str | None,
+                        received: str) -> None:
+    """Bind the legacy device id a tablet presents as its own (`X-Visitapp-Device`) to
+    its record, as before signing: the first office device to present it, taken over by
+    a later one of the same team (a tablet enrolled again), refused for another team. A
+    key's device id is bound only by registering the key (sync.server.keys)."""
+    if own_device is None:
+        return
+    if own_device.startswith(signing.OFFICE_PREFIX):
+        raise Forbidden("a tablet cannot present itself as the programme office")
+    if own_device.startswith(signing.DEVICE_PREFIX):
+        owner = keys.key_owners(conn, [own_device]).get(own_device)
+        if owner is not None and owner.team != principal.team:
             raise Forbidden("this tablet's identity is registered to another team: "
                             "ask the programme office")
-        elif row.office_device != principal.id:
-            conn.execute(update(t.origins).where(o.device_id == own_device).values(
-                office_device=principal.id, bound_at=received))
-    wanted = list({op["device_id"] for op in ops})
-    return {r[0]: r[1] for r in _existing(conn, o.device_id, wanted, o.team)}
+        return
+    o = t.origins.c
+    row = conn.execute(select(o.team, o.office_device).where(
+        o.device_id == own_device)).first()
+    if row is None:
+        conn.execute(_insert(conn, t.origins).values(
+            device_id=own_device, team=principal.team, office_device=principal.id,
+            bound_at=received).on_conflict_do_nothing(index_elements=["device_id"]))
+    elif row.team != principal.team:
+        raise Forbidden("this tablet's identity is registered to another team: "
+                        "ask the programme office")
+    elif row.office_device != principal.id:
+        conn.execute(update(t.origins).where(o.device_id == own_device).values(
+            office_device=principal.id, bound_at=received))
+
+
+def _no_office_key() -> OfficeKey:
+    """Stands in when a caller (a test, a tool) pushes without the office's key: no op
+    can then claim to be the office's (its id cannot match a key nobody holds)."""
+    return OfficeKey(b"", "")
 
 
 def _advance_team_clock(conn: Any, team: str, highest: int) -> None:
@@ -497,6 +514,20 @@ def pull(engine: Engine, principal: Principal, *, after: int,
     for r in rows:
         r["confirmed"] = bool(r["confirmed"])
     return rows, (rows[-1]["server_seq"] if rows else after), has_more
+
+
+def page_keys(engine: Engine, rows: Sequence[dict[str, Any]],
+              office: OfficeKey) -> dict[str, str]:
+    """The public keys a tablet needs to check a pulled page: of every device whose signed
+    ops are in it, and the office's own when the page holds ops the office made."""
+    signed = {r["device_id"] for r in rows if r["sig"] is not None}
+    found: dict[str, str] = {}
+    if office.device_id in signed:
+        found[office.device_id] = office.public_key
+    with read(engine) as conn:
+        for device_id, owner in keys.key_owners(conn, signed).items():
+            found[device_id] = owner.public_key
+    return found
 
 
 def field_values(engine: Engine, visit_id: str) -> dict[tuple[str, str, str], tuple[str, str]]:

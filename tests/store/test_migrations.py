@@ -57,7 +57,14 @@ def test_upgrade_from_the_previous_version__keeps_every_unsynced_op(tmp_path):
     assert names == [m.name for m in MIGRATIONS]
     assert len(ops) == 40
     assert sum(1 for _, pushed in ops if not pushed) == 30
-    assert device == ("dev-old", 41)
+    # Signed ops (0008): the tablet gets a key and an id made from it for its new ops;
+    # its old ops keep theirs, and the old id is remembered (the office binds it to it).
+    assert device[0].startswith("k-") and device[1] == 1
+    with Database(path).read() as c:
+        assert c.execute("SELECT COUNT(*) FROM ops WHERE device_id = 'dev-old' "
+                         "AND sig IS NULL").fetchone()[0] == 40
+        assert c.execute("SELECT device_id, replaced_by FROM device_history").fetchall() == [
+            ("dev-old", device[0])]
 
 
 def test_a_failing_migration__leaves_the_database_as_it_was(tmp_path):

@@ -14,7 +14,7 @@ import httpx
 from sync.protocol import DEVICE_HEADER, PROTOCOL_HEADER, PROTOCOL_VERSION
 from tests.conftest import open_test_services
 from tests.sync.conftest import NO_WAIT, Office, small_visit
-from visitapp.domain import hlc
+from visitapp.domain import hlc, signing
 from visitapp.services.app import Services
 from visitapp.services.sync import sync_engine
 from visitapp.services.visit_json import visit_to_json
@@ -152,6 +152,28 @@ def created(visit_id: str, device: str = "dev-x", seq: int = 0) -> dict[str, Any
     """The creation op of a visit (what claims it for the pusher's team)."""
     return wire(visit_id, entity="visit", entity_id=visit_id, fld="created_at",
                 value='"2026-11-27T09:00:00Z"', device=device, seq=seq)
+
+
+def private_key(t: Honest) -> bytes:
+    from visitapp.store import op_keys
+
+    with t.db.read() as conn:
+        return op_keys.own_identity(conn)[1]
+
+
+def sealed(t: Honest, op: dict[str, Any]) -> dict[str, Any]:
+    """An op signed by tablet `t`, under its own device id (its id made from its content):
+    what a team token holding that tablet's database can make."""
+    return signing.seal(private_key(t), {**op, "device_id": t.db.device_id})
+
+
+def signed_as_is(t: Honest, op: dict[str, Any]) -> dict[str, Any]:
+    """An op signed with `t`'s key exactly as given (its op id and device id kept): what
+    an attacker holding that key can make of any op it saw."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.from_private_bytes(private_key(t))
+    return {**op, "sig": signing._b64(key.sign(signing._signed_bytes(op)))}
 
 
 def honest_visit(t: Honest) -> tuple[str, str, list[str]]:

@@ -10,6 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import text
 
+from sync.protocol import PROTOCOL_VERSION
 from tests.sync.attack_kit import created, honest_visit, team_round, wire
 from visitapp.domain import hlc
 
@@ -129,7 +130,7 @@ def test_clock__one_hour_out_syncs__three_hours_ahead_is_refused__teams_clocks_a
     assert "ahead" in results[1]["reason"] and "date and time" in results[1]["reason"]
     # North's clock moved an hour; south's did not.
     with f.http(south.token) as http:
-        page = http.get("/v1/ops", headers={"X-Visitapp-Protocol": "1"}).json()
+        page = http.get("/v1/ops", headers={"X-Visitapp-Protocol": str(PROTOCOL_VERSION)}).json()
     assert hlc.wall_ms(page["server_hlc"]) < now + hour / 2
     f.assert_no_server_error()
 

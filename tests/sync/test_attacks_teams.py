@@ -10,7 +10,11 @@ import json
 import uuid
 import zipfile
 
-from tests.sync.attack_kit import created, honest_visit, team_round, wire
+import pytest
+
+from tests.sync.attack_kit import created, honest_visit, sealed, signed_as_is, team_round, wire
+from visitapp.domain import signing
+from visitapp.errors import BadBundle
 from visitapp.services.bundles import export_visit, import_visit
 
 
@@ -45,10 +49,19 @@ def test_op_id_pre_emption_through_a_real_bundle__the_south_op_still_reaches_its
     target = next(op for op in seen if op["entity"] == "answer" and op["value"] == '"no"')
     vid_n, _, _ = honest_visit(north)
     north.sync()
-    forged = wire(vid_n, entity_id="ed-abcd/ed.item1", device=north.db.device_id,
-                  seq=10_000, op_id=target["op_id"])
+    # North signs, with its own registered key, other content under south's op id.
+    forged = signed_as_is(north, wire(vid_n, entity_id="ed-abcd/ed.item1",
+                                      device=north.db.device_id, seq=10_000,
+                                      op_id=target["op_id"]))
     [result] = f.push(north.token, [forged], device=north.db.device_id).json()["results"]
-    assert result["status"] == "applied"  # harmless: it lives in north's partition
+    # An op id is its content's: reusing one for other content is not genuine.
+    assert (result["status"], result["code"]) == ("rejected", "forged")
+    assert "does not match its content" in result["reason"]
+    # Re-signed honestly (its own id), the same answer in north's visit is harmless.
+    honest = sealed(north, {**forged, "seq": 10_001})
+    assert honest["op_id"] != target["op_id"]
+    [result] = f.push(north.token, [honest], device=north.db.device_id).json()["results"]
+    assert result["status"] == "applied"
     report = south.sync()
     assert report.pushed >= 1 and report.complete
     team_round(f, [south, south_mate], [north])
@@ -80,22 +93,29 @@ def test_a_south_visit_imported_on_a_north_tablet__is_kept_there__refused_once_i
                             (vid_s,)).fetchone()[0] == 0
 
 
-def test_forged_origins__another_tablets_id_or_a_made_up_one__are_refused(arena):
+def test_forged_origins__a_team_mates_id_another_teams_or_a_made_up_one__are_refused(arena):
     f = arena
-    south, north = f.tablet("south"), f.tablet("north")
+    south, north, north_mate = f.tablet("south"), f.tablet("north"), f.tablet("north")
     honest_visit(south)
     south.sync()
+    north_mate.sync()  # registers its key: the office knows north_mate's device id
     vid_n, _, _ = honest_visit(north)
     north.sync()
-    as_south = wire(vid_n, device=south.db.device_id, seq=99_999)
+    # North's token and key, claiming ops were made on other tablets.
+    as_mate = signed_as_is(north, wire(vid_n, device=north_mate.db.device_id, seq=99_998))
+    as_mate = {**as_mate, "op_id": signing.op_id_for(as_mate)}  # even with a fitting id
+    as_south = signed_as_is(north, wire(vid_n, device=south.db.device_id, seq=99_999))
+    unsigned = wire(vid_n, device=north_mate.db.device_id, seq=99_997)
     made_up = wire(vid_n, device=f"made-up-{uuid.uuid4().hex[:8]}", seq=1)
-    results = f.push(north.token, [as_south, made_up], device=north.db.device_id).json()
-    codes = [r["code"] for r in results["results"]]
-    assert codes == ["foreign_origin", "origin_unknown"]
+    results = f.push(north.token, [as_mate, as_south, unsigned, made_up],
+                     device=north.db.device_id).json()["results"]
+    assert [r["code"] for r in results] == ["forged", "foreign_origin", "forged",
+                                            "origin_unknown"]
+    assert "not genuine" in results[0]["reason"] and "not signed" in results[2]["reason"]
     # Presenting south's id as its own is refused for the whole request.
     response = f.push(north.token, [], device=south.db.device_id)
     assert response.status_code == 403 and "another team" in response.json()["detail"]
-    team_round(f, [south], [north])
+    team_round(f, [south], [north, north_mate])
 
 
 def test_a_forged_bundle_of_a_south_visit__cannot_reach_south(arena, tmp_path):
@@ -114,7 +134,8 @@ def test_a_forged_bundle_of_a_south_visit__cannot_reach_south(arena, tmp_path):
         blobs = {n: zf.read(n) for n in zf.namelist() if n.startswith("blobs/")}
     ops = [json.loads(line) for line in lines]
     victim = next(op for op in ops if op["entity"] == "visit" and op["field"] == "system")
-    victim.update(op_id=str(uuid.uuid4()), value='"Forged system"', hlc=victim["hlc"] + 10**9)
+    victim.update(value='"Forged system"', hlc=victim["hlc"] + 10**9)
+    victim["op_id"] = signing.op_id_for(victim)  # its id recomputed like its checksum
     data = "".join(json.dumps(op) + "\n" for op in ops).encode()
     manifest["files"]["ops.jsonl"] = {"sha256": hashlib.sha256(data).hexdigest(),
                                       "size": len(data)}
@@ -123,10 +144,16 @@ def test_a_forged_bundle_of_a_south_visit__cannot_reach_south(arena, tmp_path):
         zf.writestr("ops.jsonl", data)
         for name, content in blobs.items():
             zf.writestr(name, content)
-    import_visit(north.services, forged)
-    report = north.sync()
-    assert report.rejected  # south's origin, south's visit: refused, in words
-    team_round(f, [south, south_mate], [north], local_only={vid_s})
+    # A checksum is not a signature: the import refuses the whole bundle, in words.
+    with pytest.raises(BadBundle, match=r"ops.jsonl line \d+: not genuine: its signature"):
+        import_visit(north.services, forged)
+    with north.db.read() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM ops WHERE visit_id = ?",
+                            (vid_s,)).fetchone()[0] == 0
+    # Pushed straight at the office instead, the forged op is refused there too.
+    [result] = f.push(north.token, [victim], device=north.db.device_id).json()["results"]
+    assert result["code"] in ("forged", "foreign_origin")
+    team_round(f, [south, south_mate], [north])
     assert json.loads(south_mate.shown(vid_s))["system"] != "Forged system"
 
 
@@ -150,8 +177,8 @@ def test_the_creation_op_from_another_teams_tablet__does_not_claim_the_visit(are
     south.sync()
     north = f.attacker("north")
     vid = str(uuid.uuid4())
-    fake = created(vid, device=south.db.device_id, seq=123_456)
+    fake = created(vid, device=south.db.device_id, seq=123_456)  # not signed
     [result] = f.push(north, [fake], device="north-tab").json()["results"]
-    assert result["code"] == "foreign_origin"
+    assert result["code"] == "forged"
     assert f.office.count("SELECT COUNT(*) FROM visits") == 1
     f.assert_no_server_error()

@@ -7,7 +7,7 @@ import uuid
 
 from sqlalchemy import insert, text
 
-from sync.protocol import DEVICE_HEADER
+from sync.protocol import DEVICE_HEADER, PROTOCOL_VERSION
 from sync.server import store
 from sync.server import tables as t
 from sync.server.db import PUSH_LOCK_KEY, write
@@ -38,7 +38,7 @@ def test_pull_cursor__delivers_every_op_exactly_once__with_concurrent_writers(pg
                            for i in range(BATCH)]
                     ops[0] = {**ops[0], "entity": "visit", "entity_id": vid,
                               "field": "created_at", "value": '"2026-11-27T09:00:00Z"'}
-                    answer = http.post("/v1/ops", json={"protocol": 1, "ops": ops},
+                    answer = http.post("/v1/ops", json={"protocol": PROTOCOL_VERSION, "ops": ops},
                                        headers=headers)
                     assert answer.status_code == 200, answer.text
                     assert {r["status"] for r in answer.json()["results"]} == {"applied"}
@@ -186,7 +186,7 @@ def test_on_postgres__two_tablets_converge_and_far_future_is_refused(pg_office, 
         before = store.server_hlc(pg_office.engine)
         with pg_office.http(a.token) as http:
             future = wire_op(vid, hlc_ms=pg_office.clock() + 25 * 3600 * 1000)
-            answer = http.post("/v1/ops", json={"protocol": 1, "ops": [future]},
+            answer = http.post("/v1/ops", json={"protocol": PROTOCOL_VERSION, "ops": [future]},
                                headers=HEADERS).json()
         assert answer["results"][0]["status"] == "rejected"
         assert store.server_hlc(pg_office.engine) == before
@@ -284,7 +284,7 @@ def test_pull_cursors__exactly_once__with_writers_of_three_teams_and_an_office_r
                            for i in range(BATCH)]
                     ops[0] = {**ops[0], "entity": "visit", "entity_id": vid,
                               "field": "created_at", "value": '"2026-11-27T09:00:00Z"'}
-                    answer = http.post("/v1/ops", json={"protocol": 1, "ops": ops},
+                    answer = http.post("/v1/ops", json={"protocol": PROTOCOL_VERSION, "ops": ops},
                                        headers=headers)
                     assert answer.status_code == 200, answer.text
                     with sent_lock:

@@ -144,7 +144,8 @@ def test_an_app_upgrade_with_pending_ops__one_sent_with_its_answer_lost__none_lo
     path.parent.mkdir()
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
-    apply(conn, MIGRATIONS[:-1])  # the schema of the app before this one
+    # The schema of the app before signed ops (0008_signed_ops).
+    apply(conn, MIGRATIONS[:[m.name for m in MIGRATIONS].index("0008_signed_ops")])
     conn.execute("INSERT INTO device (id, next_seq, hlc, created_at) VALUES ('dev-old', 31, 0, 'x')")
     now = system_ms()
     for seq in range(1, 31):
@@ -170,9 +171,17 @@ def test_an_app_upgrade_with_pending_ops__one_sent_with_its_answer_lost__none_lo
             "value", "prev_op_id", "author", "confirmed")
     sent = [dict(zip(keys, r, strict=True)) | {"confirmed": bool(r[-1])} for r in rows]
     with office.http(token) as http:
-        answer = http.post("/v1/ops", json={"protocol": 1, "ops": sent}, headers={
-            "X-Visitapp-Protocol": "1", "X-Visitapp-Device": "dev-old"}).json()
-    assert {r["status"] for r in answer["results"]} == {"applied"}
+        # The old app is now told to update (protocol 1, before signed ops) ...
+        refused = http.post("/v1/ops", json={"protocol": 1, "ops": sent}, headers={
+            "X-Visitapp-Protocol": "1", "X-Visitapp-Device": "dev-old"})
+        assert refused.status_code == 426 and "update the app" in refused.json()["detail"]
+    # ... but it had pushed them before the office was upgraded, as the office then took
+    # them (the store is the same code path; only the protocol gate is newer).
+    from sync.server import store
+
+    principal = store.authenticate(office.engine, token)
+    answer, _ = store.push(office.engine, principal, sent, office.clock, "dev-old")
+    assert {r["status"] for r in answer} == {"applied"}
     services = open_test_services(path)  # encrypts in place, migrates to the current schema
     try:
         from tests.sync.conftest import NO_WAIT
@@ -182,9 +191,23 @@ def test_an_app_upgrade_with_pending_ops__one_sent_with_its_answer_lost__none_lo
             report = sync_engine(services.db, services.blobs, http, retry=NO_WAIT).sync()
         assert (report.pushed, report.duplicates) == (20, 11) and report.complete
         assert office.count("SELECT COUNT(*) FROM ops WHERE visit_id = 'visit-old'") == 31
-        assert services.db.device_id == "dev-old"  # legacy ops keep their ids and origin
+        # Legacy ops keep their ids and origin and travel unsigned; new ops are signed
+        # under an id made from the tablet's new key.
+        assert office.count("SELECT COUNT(*) FROM ops WHERE device_id = 'dev-old' "
+                            "AND sig IS NULL") == 31
+        new_id = services.db.device_id
+        assert new_id.startswith("k-")
+        vid, area, items = small_visit(services)
+        services.visits.answer(vid, area, items[0], "yes", author="Tester")
+        with office.http(token) as http:
+            again = sync_engine(services.db, services.blobs, http, retry=NO_WAIT).sync()
+        assert again.complete and again.pushed > 0 and not again.rejected
+        assert office.count("SELECT COUNT(*) FROM ops WHERE device_id = :d AND sig IS NOT "
+                            "NULL", d=new_id) == again.pushed
         with services.db.read() as conn:
             assert conn.execute("SELECT COUNT(*) FROM ops WHERE pushed = 0").fetchone()[0] == 0
+            assert conn.execute("SELECT COUNT(*) FROM ops WHERE visit_id = 'visit-old'"
+                                ).fetchone()[0] == 31
     finally:
         services.close()
 

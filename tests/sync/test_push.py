@@ -88,12 +88,15 @@ def test_push__a_duplicate_inside_one_batch__is_stored_once(office):
 class DropResponses(httpx.BaseTransport):
     """Delivers the request to the office, then loses the answer (the first `n` times)."""
 
-    def __init__(self, inner: httpx.BaseTransport, n: int, method: str = "POST") -> None:
+    def __init__(self, inner: httpx.BaseTransport, n: int, method: str = "POST",
+                 path: str = "/v1/ops") -> None:
         self.inner, self.n, self.method, self.dropped = inner, n, method, 0
+        self.path = path
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = self.inner.handle_request(request)
-        if request.method == self.method and self.dropped < self.n:
+        if (request.method == self.method and request.url.path == self.path
+                and self.dropped < self.n):
             self.dropped += 1
             raise httpx.ReadError("connection lost before the answer arrived", request=request)
         return response
@@ -134,6 +137,7 @@ def test_a_failure_part_way_through_a_batch__commits_nothing__and_the_retry_succ
             raise RuntimeError("disk full (injected)")
         return real(conn, rows)
 
+    tablet.client().register()  # its key, so the office takes its signed ops
     monkeypatch.setattr(store, "_merge_fields", fail_once)
     with office.http(tablet.token) as http:
         first = http.post("/v1/ops", json=PushRequest(

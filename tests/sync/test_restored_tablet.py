@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 from tests.sync.test_end_to_end import office, served, visitapp  # noqa: F401
+from visitapp.domain import signing
 
 
 def backup(db: Path, to: Path) -> None:
@@ -42,7 +44,8 @@ def test_backup_answer_sync_restore_answer_sync__both_tablets_sync_and_converge(
                      url).stdout.strip().splitlines()[-1] for name in ("R1", "R2")]
     r1, r2 = tmp_path / "r1" / "tablet.db", tmp_path / "r2" / "tablet.db"
     for db, token in ((r1, tokens[0]), (r2, tokens[1])):
-        visitapp(db, "enrol", "--server", base, stdin=token)
+        enrolled = visitapp(db, "enrol", "--server", base, stdin=token)
+        assert "key is registered" in enrolled.stderr
     vid = visitapp(r1, "demo").stdout.strip()
     visitapp(r1, "sync")
     visitapp(r2, "sync")
@@ -71,3 +74,23 @@ def test_backup_answer_sync_restore_answer_sync__both_tablets_sync_and_converge(
     assert values_1[(area, "ed.corridor_patients")] == 6  # made after it
     again = visitapp(r1, "sync")
     assert "restored" not in again.stderr  # once, not at every sync
+    # Signed end to end: R1 registered a new key through its token (the old key's ops
+    # stay valid), every op on the office is signed, and checks against its tablet's key.
+    office_db = sqlite3.connect(url.removeprefix("sqlite:///"))
+    try:
+        keys = dict(office_db.execute("SELECT device_id, public_key FROM device_keys"))
+        per_record = dict(office_db.execute(
+            "SELECT d.name, COUNT(*) FROM device_keys k JOIN devices d ON d.id = "
+            "k.office_device GROUP BY d.name"))
+        rows = office_db.execute(
+            "SELECT op_id, visit_id, device_id, seq, hlc, entity, entity_id, field, value, "
+            "prev_op_id, author, confirmed, sig FROM ops").fetchall()
+    finally:
+        office_db.close()
+    assert per_record == {"R1": 2, "R2": 1}
+    names = ("op_id", "visit_id", "device_id", "seq", "hlc", "entity", "entity_id", "field",
+             "value", "prev_op_id", "author", "confirmed", "sig")
+    ops = [dict(zip(names, row, strict=True)) for row in rows]
+    assert ops and all(op["sig"] for op in ops)
+    assert [signing.verify(op, keys[op["device_id"]]) for op in ops] == [None] * len(ops)
+    assert len({op["device_id"] for op in ops}) == 2  # R1's new key, and R1's old one

@@ -49,14 +49,24 @@ def test_the_pushing_device_and_team__come_from_the_token_not_the_body(office, m
         ("applied", None), ("rejected", "origin_unknown"), ("rejected", "origin_unknown")]
     for tablet, origin in ((mate, "someone-else"), (south, "a-south-tablet")):
         with office.http(tablet.token) as http:  # each tablet presents its own id
-            http.post("/v1/ops", json={"protocol": 1, "ops": []},
+            http.post("/v1/ops", json={"protocol": PROTOCOL_VERSION, "ops": []},
                       headers={**HEADERS, DEVICE_HEADER: origin})
     with office.http(a.token) as http:
         answer = http.post("/v1/ops", json=body, headers=HEADERS).json()
+    # A legacy (unsigned) op is taken only from the tablet that made it: relayed by a
+    # team-mate it waits for its maker; another team's is refused.
     assert [(r["status"], r.get("code")) for r in answer["results"]] == [
-        ("duplicate", None), ("applied", None), ("rejected", "foreign_origin")]
+        ("duplicate", None), ("rejected", "origin_unknown"), ("rejected", "foreign_origin")]
+    with office.http(mate.token) as http:
+        answer = http.post("/v1/ops", json={"protocol": PROTOCOL_VERSION,
+                                            "ops": body["ops"][1:2]},
+                           headers={**HEADERS, DEVICE_HEADER: "someone-else"}).json()
+    assert answer["results"][0]["status"] == "applied"
+    with office.http(a.token) as http:
+        answer = http.post("/v1/ops", json=body, headers=HEADERS).json()
+    assert [r["status"] for r in answer["results"]] == ["duplicate", "duplicate", "rejected"]
     assert office.count("SELECT COUNT(*) FROM ops WHERE pushed_by = :d AND team = 'north'",
-                        d=a.device) == 2
+                        d=a.device) == 1
     body = batch(1)
     body["team"] = "south"
     with office.http(a.token) as http:
@@ -109,16 +119,21 @@ def test_an_old_app__is_told_to_update(office, version):
     assert "update the app" in response.json()["detail"]
 
 
-def test_the_previous_protocol_version__is_accepted(office, monkeypatch):
+def test_the_previous_protocol_version__is_accepted__and_one_before_it_is_told_to_update(
+        office, monkeypatch):
     import sync.protocol as protocol
 
-    monkeypatch.setattr(protocol, "PROTOCOL_VERSION", 2)
+    monkeypatch.setattr(protocol, "PROTOCOL_VERSION", 3)  # as if a version 3 came out
     _, token = office.device()
     with office.http(token) as http:
-        old = http.post("/v1/ops", json=batch(1), headers={**HEADERS, PROTOCOL_HEADER: "1"})
-        new = http.post("/v1/ops", json={**batch(1), "protocol": 2},
+        old = http.post("/v1/ops", json={**batch(1), "protocol": 2},
                         headers={**HEADERS, PROTOCOL_HEADER: "2"})
+        new = http.post("/v1/ops", json={**batch(1), "protocol": 3},
+                        headers={**HEADERS, PROTOCOL_HEADER: "3"})
+        unsigned_era = http.post("/v1/ops", json={**batch(1), "protocol": 1},
+                                 headers={**HEADERS, PROTOCOL_HEADER: "1"})
     assert old.status_code == 200 and new.status_code == 200
+    assert unsigned_era.status_code == 426 and "update the app" in unsigned_era.json()["detail"]
 
 
 def test_envelopes_are_strict__unknown_fields_and_bad_values_refused(office):

@@ -35,9 +35,10 @@ def enrol(
     """Enrol this tablet with the programme office. The token (from `visitapp-office
     device add`) is read from a hidden prompt or standard input, kept, never shown again."""
     service = _sync_service(ctx)
-    service.enrol(server, _read_token())
+    registered = service.enrol(server, _read_token())
     typer.echo(f"enrolled with {server.rstrip('/')}; token saved in {service.token_file} "
                "(readable by you only)", err=True)
+    typer.echo(registered, err=True)
 
 
 def sync(ctx: typer.Context) -> None:

@@ -168,3 +168,10 @@ def proof_problem(public_key: str, statement: str, proof: Any) -> str | None:
     except (InvalidSignature, ValueError, TypeError):
         return "the proof that the tablet holds this key does not match"
     return None
+
+
+def registration_statement(office_device: str, office_public_key: str) -> str:
+    """What a tablet signs to register its key: the office device record (its token's)
+    and the office's own key, so a proof is good for one record of one office only."""
+    return (f"register this tablet's key for device record {office_device} "
+            f"of the programme office whose key is {office_public_key}")

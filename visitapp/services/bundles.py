@@ -3,7 +3,8 @@
 A bundle is a zip with exactly these members:
 
     manifest.json     format name and version, visit id, exporting device, created time,
-                      counts, and the SHA-256 and size of every other member
+                      counts, the SHA-256 and size of every other member, and the public
+                      keys of the tablets whose signed ops it holds (`keys`)
     ops.jsonl         every op of the visit (`OpRecord.as_dict`, one per line) in
                       (hlc, device_id) order; checklist content travels as form ops
     blobs/<sha256>    the photo files (clean copy and report copy) of the visit's photos
@@ -12,8 +13,11 @@ A bundle is a zip with exactly these members:
 Import checks everything before it writes anything: that the file is a zip holding only
 the expected names (no paths to climb out with, nothing else), within size limits (no zip
 bombs), that the manifest is one this version reads, that every member matches its
-checksum and size, and that every op is well formed (the one op schema, `visitapp.domain.op_schema`,
-as sync uses it) and belongs to the manifest's visit.
+checksum and size, that every op is well formed (the one op schema, `visitapp.domain.op_schema`,
+as sync uses it) and belongs to the manifest's visit, and that every signed op is
+genuine (its signature checks against its tablet's key: a checksum is not a signature, so
+an op edited with its checksum recomputed is refused; see visitapp.store.op_keys). An op
+made by the programme office, on a tablet not enrolled with it, is set aside.
 Any problem refuses the whole bundle with a `BadBundle` naming the file and the problem.
 Then the files are stored (idempotently, before the ops that reference them, as when a
 photo is attached) and all ops are merged in one transaction by op id: importing the same
@@ -37,10 +41,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from visitapp.domain import signing
 from visitapp.domain.op_schema import op_problem
 from visitapp.errors import BadBundle, NotFound, StoreError, UserError
 from visitapp.services.app import Services
-from visitapp.store import oplog
+from visitapp.store import op_keys, oplog
 from visitapp.store.blob_refs import referenced_blobs
 from visitapp.store.db import utc_now
 from visitapp.store.oplog import FORM_ENTITY, OP_COLUMNS, OpRecord
@@ -75,6 +80,7 @@ def export_visit(services: Services, visit_id: str, output: Path) -> str:
     with db.read() as conn:
         services.visits.require_visit(conn, visit_id)
         ops = oplog.ops_for_visit(conn, visit_id)
+        keys = op_keys.keys_for(conn, (op.device_id for op in ops if op.sig))
         shas = sorted(referenced_blobs(conn, visit_id))
         content_types = {
             sha: ctype for sha, ctype in conn.execute(
@@ -123,6 +129,7 @@ def export_visit(services: Services, visit_id: str, output: Path) -> str:
                                "forms": sum(1 for op in ops if op.entity == FORM_ENTITY),
                                "blobs_not_on_tablet": missing},
                     "files": files,
+                    "keys": keys,
                 }
                 zf.writestr(_member(MANIFEST, zipfile.ZIP_DEFLATED),
                             json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
@@ -178,6 +185,7 @@ class _Checked:
     visit_id: str
     ops: list[OpRecord]
     blobs: dict[str, str]  # member name -> content type
+    keys: dict[str, str]  # device id -> public key, for its signed ops
 
 
 def import_visit(services: Services, bundle: Path) -> str:
@@ -189,10 +197,11 @@ def import_visit(services: Services, bundle: Path) -> str:
         checked = _check(zf, name)
         with db.read() as conn:
             _check_not_elsewhere(conn, name, checked)
+            _check_genuine(conn, name, checked)
         new_files = _store_blobs(services, zf, name, checked)
     with db.write() as conn:
         counts = apply_guarded(db, conn, [op.as_dict() for op in checked.ops], [],
-                               source="bundle")
+                               source="bundle", keys=checked.keys)
     applied, duplicate = counts["applied"], counts["duplicate"]
     summary = (f"visit {checked.visit_id[:8]}: {_plural(applied, 'new change')}, "
                f"{duplicate} already here")
@@ -200,7 +209,8 @@ def import_visit(services: Services, bundle: Path) -> str:
         summary += f"; {_plural(new_files, 'new file')}"
     if counts["quarantined"]:
         summary += (f"; {_plural(counts['quarantined'], 'change')} set aside (they clash "
-                    "with changes already on this tablet)")
+                    "with changes already on this tablet, or were made by the programme "
+                    "office and this tablet is not enrolled with it)")
     if not applied and not new_files:
         summary += "; nothing changed"
     return summary
@@ -298,7 +308,7 @@ def _check_members(zf: zipfile.ZipFile, name: str) -> _Checked:
     if counts["blobs"] != len(blobs):
         raise BadBundle(f"{name}: the bundle has {len(blobs)} files, the manifest says "
                         f"{counts['blobs']}")
-    return _Checked(visit_id=visit_id, ops=ops, blobs=blobs)
+    return _Checked(visit_id=visit_id, ops=ops, blobs=blobs, keys=manifest["keys"])
 
 
 def _limit(member: str) -> int:
@@ -396,7 +406,27 @@ def _parse_manifest(name: str, data: bytes) -> dict[str, Any]:
         ctype = entry.get("content_type")
         if ctype is not None and not (isinstance(ctype, str) and 0 < len(ctype) <= 100):
             raise bad(f"the content type of {member} is not text")
+    keys = manifest.setdefault("keys", {})  # a bundle from before signing has none
+    if not isinstance(keys, dict) or len(keys) > MAX_KEYS or not all(
+            _is_id(k) and isinstance(v, str) and len(v) <= 64 for k, v in keys.items()):
+        raise bad(f"keys is not an object of at most {MAX_KEYS} device ids and public keys")
     return manifest
+
+
+MAX_KEYS = 10_000
+
+
+def _check_genuine(conn: Any, name: str, checked: _Checked) -> None:
+    """Every signed op checks against its tablet's key (from the bundle or already here);
+    an office-made op on a tablet not enrolled with it is set aside at import instead."""
+    known = {**op_keys.keys_for(conn, (op.device_id for op in checked.ops)),
+             **{d: k for d, k in checked.keys.items()
+                if signing.public_key_problem(k) is None and signing.device_id_for(k) == d}}
+    office = op_keys.office_key(conn)
+    for number, op in enumerate(checked.ops, start=1):
+        problem = op_keys.received_problem(op.as_dict(), known, office)
+        if problem and problem != op_keys.NOT_ENROLLED:
+            raise BadBundle(f"{name}: {OPS} line {number}: {problem}; nothing was imported")
 
 
 def _parse_ops(name: str, data: bytes, visit_id: str) -> list[OpRecord]:

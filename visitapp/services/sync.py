@@ -106,7 +106,10 @@ class SyncService:
 
     # --- enrolment ------------------------------------------------------------------------
 
-    def enrol(self, server_url: str, token: str) -> None:
+    def enrol(self, server_url: str, token: str) -> str:
+        """Keep the server and token, then register this tablet's key with the office and
+        pin the office's key. Returns a line saying how that went: an office that cannot
+        be reached now is no error (the key is registered at the first sync)."""
         server_url = server_url.strip().rstrip("/")
         token = token.strip()
         if not server_url.startswith(("http://", "https://")):
@@ -117,6 +120,12 @@ class SyncService:
         _write_private(self.token_file, token)
         with self.db.write() as conn:
             sync_state.enrol(conn, server_url)
+        try:
+            with self._lock, self.http_factory(server_url, token) as http:
+                sync_engine(self.db, self.blobs, http, **self.client_options).register()
+        except SyncError as err:
+            return f"this tablet's key is not registered yet ({err}); it will be at the next sync"
+        return "this tablet's key is registered with the programme office, and the office's key pinned"
 
     def _credentials(self) -> tuple[str, str]:
         with self.db.read() as conn:

@@ -33,8 +33,8 @@ from pathlib import Path
 
 import sqlcipher3
 
+from visitapp.domain import signing
 from visitapp.domain.hlc import Clock
-from visitapp.domain.ids import new_id
 from visitapp.errors import StoreError
 from visitapp.store import migrations
 
@@ -158,16 +158,32 @@ class Database:
         self._local = threading.local()
 
     def _load_device(self, clock: Clock) -> tuple[str, Clock]:
+        """This database's identity: made on first open with its Ed25519 key pair (the
+        device id derives from the public key). A database from before signed ops gets a
+        key and a new derived id for its new ops; its existing ops keep theirs (legacy)."""
         with self.write() as conn:
-            row = conn.execute("SELECT id, hlc FROM device").fetchone()
-            if row is None:
-                row = (new_id(), 0)
-                conn.execute(
-                    "INSERT INTO device (id, next_seq, hlc, created_at) VALUES (?, 1, 0, ?)",
-                    (row[0], utc_now()),
-                )
+            row = conn.execute("SELECT id, hlc, private_key FROM device").fetchone()
+            if row is None or row[2] is None:
+                private = signing.new_private_key()
+                device_id = signing.device_id_for(signing.public_key_of(private))
+                if row is None:
+                    conn.execute("INSERT INTO device (id, next_seq, hlc, created_at, "
+                                 "private_key) VALUES (?, 1, 0, ?, ?)",
+                                 (device_id, utc_now(), private))
+                else:
+                    conn.execute("UPDATE device SET id = ?, next_seq = 1, private_key = ?",
+                                 (device_id, private))
+                    conn.execute(
+                        "INSERT INTO device_history (device_id, replaced_by, reason, "
+                        "replaced_at) VALUES (?, ?, ?, ?)",
+                        (row[0], device_id, UPGRADED, utc_now()))
+                row = (device_id, 0 if row is None else row[1], private)
         clock.receive(row[1])
         return row[0], clock
+
+
+UPGRADED = ("upgraded to signed changes: changes made before keep their old tablet id, "
+            "new ones are signed under an id made from this tablet's key")
 
 
 def ms_to_iso(ms: int) -> str:

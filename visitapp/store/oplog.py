@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from visitapp.domain import hlc as hlc_mod
+from visitapp.domain import signing
 from visitapp.domain.ids import new_id
 from visitapp.domain.op_schema import OFFICE_ENTITIES
 from visitapp.domain.signing import OFFICE_PREFIX
@@ -266,16 +267,19 @@ def record(
     confirmed: bool = False,
 ) -> OpRecord:
     """Make a local op, append it and apply it; call inside `db.write()`."""
-    # The device id is read with the seq: it changes when a restored tablet renews it.
-    device_id, seq, stored_hlc = conn.execute("SELECT id, next_seq, hlc FROM device").fetchone()
+    # The device id and key are read with the seq: a restored tablet renews them.
+    device_id, seq, stored_hlc, private_key = conn.execute(
+        "SELECT id, next_seq, hlc, private_key FROM device").fetchone()
     db.clock.receive(stored_hlc)  # another process on this database may have ticked
     ts = db.clock.tick()
     current = conn.execute(_GET_CLOCK, (visit_id, entity, entity_id, field)).fetchone()
-    op = OpRecord(
-        op_id=new_id(), visit_id=visit_id, device_id=device_id, seq=seq, hlc=ts,
-        entity=entity, entity_id=entity_id, field=field, value=encode(value),
-        prev_op_id=current[0] if current else None, author=author, confirmed=confirmed,
-    )
+    # Signed, with an id derived from its content (a random id only in the benchmark's
+    # unsigned baseline, where seal leaves the op as it is).
+    op = OpRecord(**signing.seal(private_key, {
+        "op_id": new_id(), "visit_id": visit_id, "device_id": device_id, "seq": seq,
+        "hlc": ts, "entity": entity, "entity_id": entity_id, "field": field,
+        "value": encode(value), "prev_op_id": current[0] if current else None,
+        "author": author, "confirmed": confirmed}))
     conn.execute("UPDATE device SET next_seq = ?, hlc = ?", (seq + 1, ts))
     conn.execute(_INSERT_OP, _op_params(op))
     conn.execute(_SET_CLOCK, (visit_id, entity, entity_id, field, op.op_id, op.hlc, op.device_id))

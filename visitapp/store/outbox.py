@@ -20,11 +20,11 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from visitapp.domain.ids import new_id
-from visitapp.store import oplog, sync_state
+from visitapp.domain import signing
+from visitapp.store import op_keys, oplog, sync_state
 from visitapp.store.blob_refs import referenced_blobs, refs_of_op
 from visitapp.store.db import Database, utc_now
 from visitapp.store.oplog import OP_COLUMNS, OpRecord
@@ -62,20 +62,33 @@ class TabletOutbox:
             _mark_pushed(conn, pushed)
 
     def renew_identity(self, reason: str) -> tuple[str, int]:
-        """Take a new device id; renumber unsent ops of the old one under it.
+        """Take a new key pair and the device id it makes; sign the unsent ops of the old
+        identity again under it, with new change numbers (their ids stay: an op id does
+        not cover its device or number, see visitapp.domain.signing).
 
         Returns (new device id, ops renumbered). Their refusals are forgotten, so they go
         again at once. Sent ops keep their numbers: the office holds them as they are.
+        The new key is registered with the office before they are sent (sync.client).
         """
+        private = signing.new_private_key()
+        new = signing.device_id_for(signing.public_key_of(private))
         with self.db.write() as conn:
             old = conn.execute("SELECT id FROM device").fetchone()[0]
-            new = new_id()
-            rows = conn.execute("SELECT rowid, op_id FROM ops WHERE device_id = ? AND pushed = 0 "
-                                "ORDER BY rowid", (old,)).fetchall()
-            conn.execute("UPDATE device SET id = ?, next_seq = ?", (new, len(rows) + 1))
-            conn.executemany("UPDATE ops SET device_id = ?, seq = ? WHERE rowid = ?",
-                             [(new, seq, rowid) for seq, (rowid, _) in enumerate(rows, 1)])
-            ids = [op_id for _, op_id in rows]
+            rows = conn.execute(f"SELECT rowid, {', '.join(OP_COLUMNS)} FROM ops "
+                                "WHERE device_id = ? AND pushed = 0 ORDER BY rowid",
+                                (old,)).fetchall()
+            conn.execute("UPDATE device SET id = ?, next_seq = ?, private_key = ?",
+                         (new, len(rows) + 1, private))
+            updates = []
+            for seq, row in enumerate(rows, 1):
+                op = OpRecord.from_row(row[1:]).as_dict()
+                resealed = signing.seal(private, {**op, "device_id": new, "seq": seq})
+                if resealed["op_id"] != op["op_id"]:
+                    resealed["sig"] = None  # a legacy id stays; unsigned (bench baseline)
+                updates.append((new, seq, resealed.get("sig"), row[0]))
+            conn.executemany("UPDATE ops SET device_id = ?, seq = ?, sig = ? WHERE rowid = ?",
+                             updates)
+            ids = [row[1] for row in rows]
             for i in range(0, len(ids), CHUNK):
                 chunk = ids[i:i + CHUNK]
                 marks = ",".join("?" * len(chunk))
@@ -87,6 +100,31 @@ class TabletOutbox:
         self.db.device_id = new
         return new, len(rows)
 
+    # --- the tablet's key and the office's ---------------------------------------------
+
+    def registration_needed(self) -> bool:
+        """True until this tablet's current key is registered with the office (a new
+        enrolment, a tablet from before signing, a new identity) and its key pinned."""
+        with self.db.read() as conn:
+            own, _ = op_keys.own_identity(conn)
+            return (op_keys.registered_device_id(conn) != own
+                    or op_keys.office_key(conn) is None)
+
+    def prove_key(self, statement: str) -> tuple[str, str, list[str]]:
+        """(public key, proof of holding its private key, legacy device ids)."""
+        with self.db.read() as conn:
+            _own, private = op_keys.own_identity(conn)
+            legacy = op_keys.legacy_device_ids(conn)
+        return signing.public_key_of(private), signing.prove(private, statement), legacy
+
+    def pinned_office_key(self) -> str | None:
+        with self.db.read() as conn:
+            return op_keys.office_key(conn)
+
+    def record_registration(self, device_id: str, office_public_key: str) -> None:
+        with self.db.write() as conn:
+            op_keys.record_registration(conn, device_id, office_public_key)
+
     # --- pull --------------------------------------------------------------------------
 
     def cursor(self) -> int:
@@ -94,16 +132,18 @@ class TabletOutbox:
             return sync_state.get_state(conn).cursor
 
     def apply_page(self, ops: Sequence[dict[str, Any]], bad: Sequence[tuple[Any, str]],
-                   cursor: int) -> dict[str, int]:
+                   cursor: int, keys: Mapping[str, str] | None = None) -> dict[str, int]:
         """Apply a pulled page and move the cursor past it, in one local transaction.
 
         `bad` holds ops that failed the op schema: they are quarantined. Of the rest, an op
-        that cannot be applied here is quarantined too, and the page goes on. Counts:
+        that is not genuine (its signature, see store.op_keys; `keys` are the public keys
+        that came with the page) or cannot be applied here is quarantined too, and the
+        page goes on. Counts:
         applied, duplicate, quarantined, and own_unknown (ops made under this tablet's
         device id that it does not have: it was restored from a backup or copied).
         """
         with self.db.write() as conn:
-            counts = apply_guarded(self.db, conn, ops, bad, source="pull")
+            counts = apply_guarded(self.db, conn, ops, bad, source="pull", keys=keys or {})
             _mark_pushed(conn, [op["op_id"] for op in ops])  # the office has them all
             sync_state.set_cursor(conn, cursor)
         return counts
@@ -142,12 +182,24 @@ class TabletOutbox:
 
 
 def apply_guarded(db: Database, conn: sqlite3.Connection, ops: Sequence[dict[str, Any]],
-                  bad: Sequence[tuple[Any, str]], *, source: str) -> dict[str, int]:
-    """Merge well-formed ops, quarantining those that cannot be applied; call in a write."""
+                  bad: Sequence[tuple[Any, str]], *, source: str,
+                  keys: Mapping[str, str]) -> dict[str, int]:
+    """Merge well-formed ops, quarantining those that are not genuine or cannot be
+    applied; call in a write. `keys`: public keys that came with the ops (checked)."""
     counts = {"applied": 0, "duplicate": 0, "quarantined": 0, "own_unknown": 0}
     for op, reason in bad:
         counts["quarantined"] += quarantine(conn, op, reason, source)
-    records = [OpRecord.from_dict(op) for op in ops]
+    op_keys.store_keys(conn, keys)
+    known_keys = op_keys.keys_for(conn, (op["device_id"] for op in ops))
+    office = op_keys.office_key(conn)
+    genuine = []
+    for op in ops:
+        problem = op_keys.received_problem(op, known_keys, office)
+        if problem:
+            counts["quarantined"] += quarantine(conn, op, problem, source)
+        else:
+            genuine.append(op)
+    records = [OpRecord.from_dict(op) for op in genuine]
     own = conn.execute("SELECT id FROM device").fetchone()[0]
     known = _known_ids(conn, [r.op_id for r in records])
     taken = _taken_seqs(conn, records)

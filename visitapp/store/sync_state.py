@@ -108,7 +108,10 @@ def get_state(conn: sqlite3.Connection) -> State:
 
 
 def enrol(conn: sqlite3.Connection, server_url: str) -> None:
-    """Point the tablet at a server; a different server starts its cursor again at 0."""
+    """Point the tablet at a server; a different server starts its cursor again at 0.
+    Enrolling again registers the tablet's key again and pins the office's key afresh."""
+    conn.execute("UPDATE sync_state SET office_public_key = NULL, registered_device_id = NULL "
+                 "WHERE id = 1")
     current = get_state(conn)
     if current.server_url != server_url:
         conn.execute("UPDATE sync_state SET server_url = ?, cursor = 0, enrolled_at = ?, "
