@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from sync.server import office_ops
 from sync.server import tables as st
-from sync.server.db import read
+from sync.server.db import read, write
 from sync.server.office import between_tables as bt
 from sync.server.office import calendar
 from sync.server.office import tables as t
@@ -173,8 +173,13 @@ def update_action(engine: Engine, action_id: str, *, status: str, note: str | No
     # The update and the signed op that takes its status to the team's tablets (for
     # the follow-up visit) commit together.
     due_then = new_due or before.due
-    office_ops.send(engine, action_changes(before, status=status, day=today, due=due_then),
-                    team=team, now_ms=now_ms, now_iso=utc_iso(now_ms), inside=record)
+    if team is None:  # no claim for the visit (cannot happen for a synced one): no op
+        with write(engine) as conn:
+            record(conn)
+    else:
+        office_ops.send(engine, action_changes(before, status=status, day=today,
+                                               due=due_then),
+                        team=team, now_ms=now_ms, now_iso=utc_iso(now_ms), inside=record)
     with read(engine) as conn:
         return get_action(conn, action_id)
 
