@@ -256,9 +256,8 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
         office = office or _no_office_key()
         # Who made each op, checked once per op (its signature included); an op the team
         # holds already is a duplicate and needs no check.
-        verdicts = [None if op["op_id"] in existing else
-                    keys.origin_problem(op, principal, team, key_owners, legacy, office)
-                    for op in ops]
+        verdicts = keys.origin_problems(ops, existing, principal, team, key_owners, legacy,
+                                        office)
         owners: dict[str, str] = {r[0]: r[1] for r in _existing(
             conn, t.visits.c.visit_id, list({op["visit_id"] for op in ops}), t.visits.c.team)}
         owners[PROGRAMME_VISIT_ID] = ALL_TEAMS  # the office's programme-wide ops: no team's

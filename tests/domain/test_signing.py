@@ -76,3 +76,20 @@ def test_a_proof_of_possession__binds_key_and_statement(key):
 @pytest.mark.parametrize("bad", ["", "!" * 43, 5, None, "A" * 44])
 def test_a_bad_public_key__is_named(bad):
     assert signing.public_key_problem(bad) is not None
+
+
+def test_verify_all__checks_a_large_batch_in_order__on_every_core():
+    private = signing.new_private_key()
+    public = signing.public_key_of(private)
+    device = signing.device_id_for(public)
+    ops = [signing.seal(private, {
+        "op_id": "", "visit_id": "v1", "device_id": device, "seq": i, "hlc": i << 16,
+        "entity": "answer", "entity_id": f"ed-a/item{i}", "field": "value",
+        "value": '"green"'}) for i in range(200)]
+    ops[137] = {**ops[137], "value": '"red"'}  # changed after it was signed
+    ops[150] = {**ops[150], "sig": ops[151]["sig"]}  # another op's signature
+    assert len(ops) >= signing.PARALLEL_FROM
+    problems = signing.verify_all([(op, public, signing.DEVICE_PREFIX) for op in ops])
+    assert [i for i, p in enumerate(problems) if p] == [137, 150]
+    assert "does not match its content" in problems[137]
+    assert "signature does not match" in problems[150]

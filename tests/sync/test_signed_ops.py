@@ -164,3 +164,26 @@ def test_key_registration__without_a_valid_proof__is_refused(arena):
     assert result["code"] == "foreign_origin"
     assert f.office.count("SELECT COUNT(*) FROM device_keys") == 2  # south's, and the good one
     f.assert_no_server_error()
+
+
+def test_a_bundle_of_a_tablet_that_took_a_new_identity__carries_both_keys(arena, tmp_path):
+    from visitapp.store.outbox import TabletOutbox
+
+    f = arena
+    north, mate = f.tablet("north"), f.tablet("north")
+    vid, area, items = honest_visit(north)
+    north.sync()
+    old = north.db.device_id
+    new, _ = TabletOutbox(north.db).renew_identity("restored (test)")
+    north.services.visits.answer(vid, area, items[0], "yes", author="Tester")
+    bundle = tmp_path / "visit.zip"
+    export_visit(north.services, vid, bundle)
+    summary = import_visit(mate.services, bundle)  # never synced: the keys came with it
+    assert "set aside" not in summary
+    with mate.db.read() as conn:
+        devices = {r[0] for r in conn.execute(
+            "SELECT DISTINCT device_id FROM ops WHERE visit_id = ?", (vid,))}
+        assert devices == {old, new}
+        assert conn.execute("SELECT COUNT(*) FROM sync_quarantine").fetchone()[0] == 0
+    assert mate.shown(vid) == north.shown(vid)
+    team_round(f, [north, mate])

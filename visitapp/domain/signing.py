@@ -26,10 +26,13 @@ import base64
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
 
+import nacl.exceptions
+import nacl.signing
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -130,12 +133,18 @@ def is_signed(op: Mapping[str, Any]) -> bool:
     return op.get("sig") is not None
 
 
+@lru_cache(maxsize=4096)
+def _checker(public_key: str) -> nacl.signing.VerifyKey:
+    return nacl.signing.VerifyKey(_unb64(public_key))
+
+
 def verify(op: Mapping[str, Any], public_key: str, prefix: str = DEVICE_PREFIX) -> str | None:
     """Why this signed op is not genuine, in words, or None when it is.
 
     Checks that the key is the op's device's (its id derives from the key), that the op id
     is its content's, and the signature. Call only for ops with a `sig`; a well-formed op
-    (`op_schema.op_problem` is None) is assumed."""
+    (`op_schema.op_problem` is None) is assumed. The signature is checked with libsodium
+    (PyNaCl): the same Ed25519, about twice as fast as OpenSSL's on these machines."""
     if not signing_enabled():
         return None
     key = _public(public_key) if isinstance(public_key, str) else None
@@ -143,12 +152,35 @@ def verify(op: Mapping[str, Any], public_key: str, prefix: str = DEVICE_PREFIX) 
         return "signed with a key that is not its tablet's"
     if op_id_for(op) != op["op_id"]:
         return "its id does not match its content (changed after it was made)"
-    sig = op.get("sig")
     try:
-        key.verify(_unb64(sig), _signed_bytes(op))
-    except (InvalidSignature, ValueError, TypeError):
+        _checker(public_key).verify(_signed_bytes(op), _unb64(op["sig"]))
+    except (nacl.exceptions.BadSignatureError, ValueError, TypeError):
         return "its signature does not match (changed after it was made, or forged)"
     return None
+
+
+PARALLEL_FROM = 64  # ops: below this a thread pool costs more than it saves
+WORKERS = max(2, os.cpu_count() or 2)
+_pool: list[ThreadPoolExecutor] = []
+
+
+def verify_all(items: Sequence[tuple[Mapping[str, Any], str, str]]) -> list[str | None]:
+    """`verify` for many (op, public key, prefix), in order. libsodium lets go of the
+    GIL while it checks, so a large batch (a push, a pulled page, a bundle) is checked on
+    every core at once."""
+    if not signing_enabled():
+        return [None] * len(items)
+    if len(items) < PARALLEL_FROM:
+        return [verify(op, key, prefix) for op, key, prefix in items]
+    if not _pool:
+        _pool.append(ThreadPoolExecutor(max_workers=WORKERS,
+                                        thread_name_prefix="visitapp-verify"))
+    size = -(-len(items) // (WORKERS * 2))
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    results: list[str | None] = []
+    for part in _pool[0].map(lambda chunk: [verify(*item) for item in chunk], chunks):
+        results.extend(part)
+    return results
 
 
 # --- proving a key is held (enrolment, a new identity) -----------------------------------

@@ -422,9 +422,9 @@ def _check_genuine(conn: Any, name: str, checked: _Checked) -> None:
     known = {**op_keys.keys_for(conn, (op.device_id for op in checked.ops)),
              **{d: k for d, k in checked.keys.items()
                 if signing.public_key_problem(k) is None and signing.device_id_for(k) == d}}
-    office = op_keys.office_key(conn)
-    for number, op in enumerate(checked.ops, start=1):
-        problem = op_keys.received_problem(op.as_dict(), known, office)
+    problems = op_keys.received_problems([op.as_dict() for op in checked.ops], known,
+                                         op_keys.office_key(conn))
+    for number, problem in enumerate(problems, start=1):
         if problem and problem != op_keys.NOT_ENROLLED:
             raise BadBundle(f"{name}: {OPS} line {number}: {problem}; nothing was imported")
 

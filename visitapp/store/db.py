@@ -177,6 +177,10 @@ class Database:
                         "INSERT INTO device_history (device_id, replaced_by, reason, "
                         "replaced_at) VALUES (?, ?, ?, ?)",
                         (row[0], device_id, UPGRADED, utc_now()))
+                # Its own public key is kept with the others': a bundle it exports of its
+                # ops carries it, even after a new identity replaces this one.
+                conn.execute("INSERT OR IGNORE INTO device_keys (device_id, public_key) "
+                             "VALUES (?, ?)", (device_id, signing.public_key_of(private)))
                 row = (device_id, 0 if row is None else row[1], private)
         clock.receive(row[1])
         return row[0], clock

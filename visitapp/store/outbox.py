@@ -79,6 +79,8 @@ class TabletOutbox:
                                 (old,)).fetchall()
             conn.execute("UPDATE device SET id = ?, next_seq = ?, private_key = ?",
                          (new, len(rows) + 1, private))
+            conn.execute("INSERT OR IGNORE INTO device_keys (device_id, public_key) VALUES "
+                         "(?, ?)", (new, signing.public_key_of(private)))
             updates = []
             for seq, row in enumerate(rows, 1):
                 op = OpRecord.from_row(row[1:]).as_dict()
@@ -190,16 +192,17 @@ def apply_guarded(db: Database, conn: sqlite3.Connection, ops: Sequence[dict[str
     for op, reason in bad:
         counts["quarantined"] += quarantine(conn, op, reason, source)
     op_keys.store_keys(conn, keys)
-    known_keys = op_keys.keys_for(conn, (op["device_id"] for op in ops))
-    office = op_keys.office_key(conn)
-    genuine = []
-    for op in ops:
-        problem = op_keys.received_problem(op, known_keys, office)
+    # An op held here already is a duplicate whatever it says: only new ones are checked.
+    held = _known_ids(conn, [op["op_id"] for op in ops])
+    new = [op for op in ops if op["op_id"] not in held]
+    known_keys = op_keys.keys_for(conn, (op["device_id"] for op in new))
+    problems = op_keys.received_problems(new, known_keys, op_keys.office_key(conn))
+    refused: set[int] = set()
+    for op, problem in zip(new, problems, strict=True):
         if problem:
             counts["quarantined"] += quarantine(conn, op, problem, source)
-        else:
-            genuine.append(op)
-    records = [OpRecord.from_dict(op) for op in genuine]
+            refused.add(id(op))
+    records = [OpRecord.from_dict(op) for op in ops if id(op) not in refused]
     own = conn.execute("SELECT id FROM device").fetchone()[0]
     known = _known_ids(conn, [r.op_id for r in records])
     taken = _taken_seqs(conn, records)
