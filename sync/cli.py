@@ -14,6 +14,7 @@ import typer
 
 from sync.between_cli import register as register_between_commands
 from sync.office_cli import register as register_office_commands
+from sync.publish_cli import register as register_publish_commands
 
 app = typer.Typer(
     name="visitapp-office",
@@ -28,6 +29,7 @@ app.add_typer(device_app, name="device")
 app.add_typer(office_token_app, name="office-token")
 register_office_commands(app)  # users, systems, A&E figures, smart list
 register_between_commands(app)  # calendar, actions, momentum, exemplars
+register_publish_commands(app)  # forms publish, visits schedule
 
 DatabaseUrl = Annotated[str | None, typer.Option(
     "--database-url", help="SQLAlchemy URL: sqlite:///office.db or "

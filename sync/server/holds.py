@@ -32,6 +32,7 @@ from sync.server import tables as t
 from sync.server.auth import Principal
 from sync.server.db import is_postgres, read, write
 from sync.server.office.tables import read_visits
+from visitapp.domain.op_schema import PROGRAMME_VISIT_ID
 
 FINISHED = ("feedback_given", "closed")  # visitapp.services.retention.FINISHED
 
@@ -44,6 +45,8 @@ _PAGE = text(f"""
 WITH sent AS (
     SELECT h.visit_id FROM visit_holds h WHERE h.office_device = :device
     UNION
+    SELECT :programme  -- the office's programme-wide ops (library, published forms)
+    UNION
     SELECT v.visit_id FROM visits v LEFT JOIN read_visits r ON r.visit_id = v.visit_id
     WHERE v.team = :team AND COALESCE(r.status, '') NOT IN ({", ".join(f"'{s}'" for s in FINISHED)})
       AND NOT EXISTS (SELECT 1 FROM ops f WHERE f.visit_id = v.visit_id
@@ -51,7 +54,7 @@ WITH sent AS (
 )
 SELECT {", ".join("o." + c for c in _COLUMNS)}
 FROM sent CROSS JOIN ops o
-WHERE o.visit_id = sent.visit_id AND o.team = :team AND o.server_seq > :after
+WHERE o.visit_id = sent.visit_id AND o.team IN (:team, :all_teams) AND o.server_seq > :after
 ORDER BY o.server_seq
 LIMIT :limit
 """)
@@ -66,7 +69,7 @@ def pull(engine: Engine, principal: Principal, *, after: int,
     makes new holds is read again inside a write transaction (rare: once per new visit).
     """
     params = {"device": principal.id, "team": principal.team, "after": after,
-              "limit": limit + 1}
+              "limit": limit + 1, "programme": PROGRAMME_VISIT_ID, "all_teams": t.ALL_TEAMS}
     with read(engine) as conn:
         rows = _page(conn, params)
         new = _unheld(conn, principal.id, rows)
@@ -86,7 +89,7 @@ def _page(conn: Connection, params: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _unheld(conn: Connection, device: str, rows: Sequence[dict[str, Any]]) -> list[str]:
-    visits = sorted({r["visit_id"] for r in rows})
+    visits = sorted({r["visit_id"] for r in rows} - {PROGRAMME_VISIT_ID})  # always sent
     if not visits:
         return []
     held = {v for (v,) in conn.execute(select(t.visit_holds.c.visit_id).where(

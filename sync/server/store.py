@@ -42,6 +42,9 @@ from sync.server.office import read_models
 from sync.server.office_key import OfficeKey
 from visitapp.domain import hlc as hlc_mod
 from visitapp.domain import signing
+from visitapp.domain.op_schema import OFFICE_ENTITIES, PROGRAMME_VISIT_ID
+
+ALL_TEAMS = t.ALL_TEAMS  # the team of the office's programme-wide ops (sync.server.office_ops)
 
 FUTURE_LIMIT_MS = 2 * 60 * 60 * 1000  # a tablet an hour out still syncs
 LAST_SEEN_EVERY_S = 60
@@ -234,6 +237,12 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
     horizon = hlc_mod.pack(now + FUTURE_LIMIT_MS, hlc_mod.COUNTER_MAX)
     received = utc_now()
     results: list[dict[str, Any]] = []
+    # A batch that makes findings may make recommendations, and each new one becomes an
+    # action whose status the office sends in its own op: its key is read (made, the
+    # first time) before the push's transaction takes the write lock.
+    from sync.server import office_ops
+
+    office_signer = office_ops.key_if_needed(engine, ops, received, known=office)
     with write(engine) as conn:
         lock_for_push(conn, team)  # a team's pushes take turns; see db.lock_for_push
         _bind_own_legacy_id(conn, principal, own_device, received)
@@ -251,6 +260,7 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
                                         office)
         owners: dict[str, str] = {r[0]: r[1] for r in _existing(
             conn, t.visits.c.visit_id, list({op["visit_id"] for op in ops}), t.visits.c.team)}
+        owners[PROGRAMME_VISIT_ID] = ALL_TEAMS  # the office's programme-wide ops: no team's
         creators = {op["visit_id"] for op, verdict in zip(ops, verdicts, strict=True)
                     if op["entity"] == "visit" and op["field"] == CREATED_FIELD
                     and verdict is None}
@@ -269,6 +279,11 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
                 continue
             if verdict is not None:
                 results.append(_reject(op_id, *verdict))
+                continue
+            if op["entity"] in OFFICE_ENTITIES:
+                results.append(_reject(op_id, "office_only", (
+                    f"only the programme office makes {op['entity']} changes: "
+                    "nothing was sent")))
                 continue
             owner = owners.get(op["visit_id"])
             if owner is not None and owner != team:
@@ -323,6 +338,9 @@ def push(engine: Engine, principal: Principal, ops: Sequence[dict[str, Any]],
             _insert_ops(conn, rows)
             _merge_fields(conn, list(winners.values()))
             read_models.refresh(conn, {key[:3] for key in winners})  # same transaction
+            if office_signer is not None:
+                office_ops.announce_new_actions(conn, office_signer, team, winners, now_ms=now,
+                                                now_iso=received)
             for chunk in _chunks(list({r["visit_id"] for r in rows})):
                 conn.execute(update(t.visits).where(t.visits.c.visit_id.in_(chunk))
                              .values(updated_at=received))

@@ -21,6 +21,8 @@
   or held (`sync.server.holds`).
 - `office_key`: the office's own Ed25519 key pair (one row), for the ops the office
   makes itself; tablets pin its public key at enrolment (`sync.server.office_key`).
+- `office_op_counter`: the next change number (seq) of the ops the office makes itself
+  (`sync.server.office_ops`), one row.
 - `team_clocks`: the highest HLC accepted per team, never moved by a refused op; one
   team's stamps cannot move another team's clock (`server_clock`, the single clock of
   revision 0001, is no longer written).
@@ -42,6 +44,8 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+
+ALL_TEAMS = "*"  # `ops.team` of the office's programme-wide ops: every team's pull has them
 
 # Device ids break HLC ties, so they must compare bytewise everywhere, as in Python and
 # SQLite: PostgreSQL's default collation may follow the locale instead.
@@ -175,4 +179,10 @@ visit_holds = Table(
     Column("office_device", String(64), primary_key=True),
     Column("visit_id", String(64), primary_key=True),
     Column("since", String(32), nullable=False),
+)
+
+office_op_counter = Table(
+    "office_op_counter", metadata,
+    Column("id", Integer, primary_key=True),  # always 1
+    Column("next_seq", BigInteger, nullable=False),
 )

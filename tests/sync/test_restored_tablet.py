@@ -90,7 +90,22 @@ def test_backup_answer_sync_restore_answer_sync__both_tablets_sync_and_converge(
     assert per_record == {"R1": 2, "R2": 1}
     names = ("op_id", "visit_id", "device_id", "seq", "hlc", "entity", "entity_id", "field",
              "value", "prev_op_id", "author", "confirmed", "sig")
-    ops = [dict(zip(names, row, strict=True)) for row in rows]
-    assert ops and all(op["sig"] for op in ops)
+    every = [dict(zip(names, row, strict=True)) for row in rows]
+    # The office's own ops (the demo's recommendations became actions) check against the
+    # office's key; the tablets' against theirs.
+    office_key = office_db_key(url)
+    made_by_office = [op for op in every if op["device_id"].startswith(signing.OFFICE_PREFIX)]
+    assert [signing.verify(op, office_key, signing.OFFICE_PREFIX)
+            for op in made_by_office] == [None] * len(made_by_office)
+    ops = [op for op in every if op not in made_by_office]
+    assert ops and all(op["sig"] for op in every)
     assert [signing.verify(op, keys[op["device_id"]]) for op in ops] == [None] * len(ops)
     assert len({op["device_id"] for op in ops}) == 2  # R1's new key, and R1's old one
+
+
+def office_db_key(url: str) -> str:
+    office_db = sqlite3.connect(url.removeprefix("sqlite:///"))
+    try:
+        return office_db.execute("SELECT public_key FROM office_key").fetchone()[0]
+    finally:
+        office_db.close()

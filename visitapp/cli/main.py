@@ -28,6 +28,9 @@ visits_app = typer.Typer(help="List and show visits on this tablet.", no_args_is
 data_app = typer.Typer(help="The data deep dive: import a daily extract, show indicators.",
                        no_args_is_help=True)
 app.add_typer(forms_app, name="forms")
+exemplars_app = typer.Typer(help="The exemplar practice library (read-only).",
+                            no_args_is_help=True)
+app.add_typer(exemplars_app, name="exemplars")
 app.add_typer(visits_app, name="visits")
 area_app = typer.Typer(help="Areas of a visit: mark one as walked and done, or rate it.",
                        no_args_is_help=True)
@@ -106,11 +109,17 @@ def forms_check(
 
 
 @forms_app.command("list")
-def forms_list(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """List the current checklists: id, version, area kind, items."""
+def forms_list(ctx: typer.Context,
+               json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the checklists new areas will use (published by the programme office, else
+    shipped): id, version, area kind, items."""
     from visitapp.domain.form_loading import load_forms
 
-    forms = sorted(load_forms(), key=lambda f: f.id)
+    context = _ctx(ctx)
+    if context.db_path.exists():  # this tablet's data: what the office published counts
+        forms = sorted(context.services.catalogue.for_new_areas().values(), key=lambda f: f.id)
+    else:
+        forms = sorted(load_forms(), key=lambda f: f.id)
     if json_out:
         out(json.dumps([{"id": f.id, "version": f.version, "area_kind": f.area_kind,
                          "title": f.title, "items": len(f.items), "hash": f.content_hash}
@@ -118,6 +127,29 @@ def forms_list(json_out: Annotated[bool, typer.Option("--json")] = False) -> Non
         return
     for f in forms:
         out(f"{f.id:28} v{f.version:<3} {f.area_kind:26} {len(f.items):3} items  {f.title}")
+
+
+@exemplars_app.command("list")
+def exemplars_list(
+    ctx: typer.Context,
+    area_kind: Annotated[str | None, typer.Option(
+        "--area-kind", help="Only the entries for this area kind (as in `forms list`).")] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The programme's exemplar practice library, as the programme office sent it."""
+    entries = _ctx(ctx).services.visits.exemplars(area_kind)
+    if json_out:
+        out(json.dumps([{k: e[k] for k in ("id", "title", "area_kind", "pathway", "tags",
+                                           "system")} for e in entries], indent=2,
+                       ensure_ascii=False))
+        return
+    if not entries:
+        err("no exemplar practice on this tablet yet: the programme office's library "
+            "arrives with `visitapp sync`")
+    for e in entries:
+        tags = f"  [{', '.join(e['tags'])}]" if e["tags"] else ""
+        out(f"{e['title']} — {e['system'] or 'system not named'}, "
+            f"{e['area_kind'] or 'any area'}{tags}")
 
 
 # --- visits --------------------------------------------------------------------------
@@ -245,6 +277,13 @@ def visits_show(
         out(f"  {area['key']:<24} {area['label']:<32} {p['answered']}/{p['visible']}{missing}"
             f"  RAG {rag}{done}")
     out(f"Findings: {len(data['findings'])}   Photos: {len(data['attachments'])}")
+    if state.previous_actions:
+        from visitapp.domain.visit import actions_summary
+
+        out(f"{actions_summary(state.previous_actions)}:")
+        for a in state.previous_actions:
+            owner = f" ({a.owner})" if a.owner else ""
+            out(f"  {a.status_label:<12} {a.text}{owner}")
     stamps = [a.answered_at for area in state.areas for a in area.answers.values() if a.answered_at]
     if stamps:
         from visitapp.domain.timefmt import london

@@ -217,6 +217,23 @@ def _generic_id(_visit_id: str, _entity_id: str) -> str | None:
     return None  # the envelope already refused control characters and over-long ids
 
 
+# Programme-wide ops the office makes (the exemplar library, published checklists) are
+# filed under this one pseudo-visit: every op names a visit, and this one is claimed on
+# the office for no team, so no tablet can write into it (sync/README.md).
+PROGRAMME_VISIT_ID = "programme"
+ACTION_STATUSES = ("not_started", "in_progress", "done", "blocked")
+
+
+def _programme_id(visit_id: str, entity_id: str) -> str | None:
+    if visit_id != PROGRAMME_VISIT_ID:
+        return f"is programme-wide and must be filed under visit {PROGRAMME_VISIT_ID}"
+    return _ident_id(visit_id, entity_id)
+
+
+def _status(value: Any) -> str | None:
+    return None if value in ACTION_STATUSES else f"is not one of {', '.join(ACTION_STATUSES)}"
+
+
 @dataclass(frozen=True)
 class EntitySchema:
     entity_id: IdCheck
@@ -257,7 +274,23 @@ ENTITIES: dict[str, EntitySchema] = {
     "metric": EntitySchema(_ident_id, {"value": OBJECT}),
     "metric_settings": EntitySchema(_ident_id, {
         "stranded": TEXT, "bank_holidays_as_weekend": BOOL, "source": TEXT}),
+    # Made by the office only (OFFICE_ENTITIES): an action's status, filed under the
+    # visit whose recommendation it is (entity id: the finding's id) ...
+    "action": EntitySchema(_ident_id, {
+        "text": TEXT, "owner": TEXT, "horizon": TEXT, "status": _nullable(_status),
+        "updated": DATE, "due": DATE}),
+    # ... and, programme-wide, the exemplar library and the published checklist of each
+    # area kind (entity id: the area kind; its content travels as a `form` op).
+    "exemplar": EntitySchema(_programme_id, {
+        "title": TEXT, "what_they_do": TEXT, "system": TEXT, "area_kind": TEXT,
+        "evidence": TEXT, "contact_role": TEXT, "pathway": TEXT, "tags": TEXTS,
+        "deleted": BOOL}),
+    "published_form": EntitySchema(_programme_id, {
+        "form_hash": SHA, "form_id": ID, "version": INT, "published_at": TEXT}),
 }
+# Entities only the programme office makes: the office refuses them in a push, and a
+# tablet materialises them only from an op under the office's (pinned, verified) id.
+OFFICE_ENTITIES = frozenset({"action", "exemplar", "published_form"})
 _GENERIC = EntitySchema(_generic_id)
 
 

@@ -269,6 +269,23 @@ class ExtraSection:
 
 
 @dataclass(frozen=True)
+class EarlierAction:
+    text: str
+    owner: str
+    status: str  # not_started | in_progress | done | blocked
+    status_label: str
+    updated: str  # "4 March 2027", or "not yet updated"
+
+
+@dataclass(frozen=True)
+class EarlierActions:
+    """A follow-up's view of the earlier visit's actions, as the office last recorded them."""
+
+    summary: str  # "Since the last visit: 5 of 8 actions done"
+    actions: list[EarlierAction]
+
+
+@dataclass(frozen=True)
 class ReportModel:
     meta: ReportMeta
     cover: Cover
@@ -286,6 +303,7 @@ class ReportModel:
     extra_appendices: list[ExtraSection]  # Appendix B's contents
     area_answers: list[AreaAnswers]
     photos: list[Photo]
+    earlier_actions: EarlierActions | None = None  # a follow-up visit's
 
     @property
     def findings_count(self) -> int:

@@ -235,6 +235,35 @@ class AttachmentState:
     created_at: str | None = None
 
 
+ACTION_STATUS_LABELS = {"not_started": "Not started", "in_progress": "In progress",
+                        "done": "Done", "blocked": "Blocked"}
+
+
+@dataclass(frozen=True)
+class PreviousAction:
+    """A recommendation of the visit this one follows, with the status the programme
+    office keeps for it (read-only on the tablet)."""
+
+    id: str
+    text: str
+    owner: str | None
+    status: str  # not_started | in_progress | done | blocked
+    updated: str | None  # ISO date of the office's latest update, None before any
+
+    @property
+    def status_label(self) -> str:
+        return ACTION_STATUS_LABELS.get(self.status, self.status)
+
+
+def actions_summary(actions: list[PreviousAction]) -> str | None:
+    """"Since the last visit: 5 of 8 actions done", or None with no earlier actions."""
+    if not actions:
+        return None
+    done = sum(1 for a in actions if a.status == "done")
+    noun = "action" if len(actions) == 1 else "actions"
+    return f"Since the last visit: {done} of {len(actions)} {noun} done"
+
+
 @dataclass
 class VisitState:
     id: str
@@ -252,6 +281,7 @@ class VisitState:
     areas: list[AreaState] = field(default_factory=list)  # walk order
     findings: list[FindingState] = field(default_factory=list)
     attachments: list[AttachmentState] = field(default_factory=list)
+    previous_actions: list[PreviousAction] = field(default_factory=list)  # of a follow-up
 
     def area(self, key: str) -> AreaState | None:
         return next((a for a in self.areas if a.key == key), None)

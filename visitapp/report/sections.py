@@ -21,7 +21,13 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from visitapp.domain.report import NO_OWNER, SECTION_TITLES, FindingEntry, ReportModel
+from visitapp.domain.report import (
+    NO_OWNER,
+    SECTION_TITLES,
+    EarlierActions,
+    FindingEntry,
+    ReportModel,
+)
 from visitapp.report.style import (
     BODY_W,
     LIGHT_GREY,
@@ -107,9 +113,28 @@ def key_messages(m: ReportModel) -> list[Flowable]:
             out += change_table(m.follow_up.earlier_date_text, moved[:8], "h2t")
             out.append(P("Measures that did not change, or have no better direction, are "
                          "in Appendix B.", "meta"))
+    if m.earlier_actions is not None:
+        out += earlier_actions(m.earlier_actions)
     out.append(Spacer(1, 6))
     out.append(P(k.did, "meta"))
     return out
+
+
+ACTION_RAG = {"done": "green", "in_progress": "amber", "blocked": "red"}
+
+
+def earlier_actions(e: EarlierActions) -> list[Flowable]:
+    """A follow-up: the earlier visit's actions, with the status the office recorded."""
+    head: list[list[Any]] = [["Action", "Owner", "Status", "Last updated"]]
+    extra: list[tuple[Any, ...]] = []
+    for i, a in enumerate(e.actions, 1):
+        head.append([P(a.text, "cell"), P(a.owner, "cell"), a.status_label,
+                     P(a.updated, "cell")])
+        extra += rag_cmds(2, i, ACTION_RAG.get(a.status))
+    widths = [BODY_W * 0.38, BODY_W * 0.21, BODY_W * 0.19, BODY_W * 0.22]
+    return [CondPageBreak(40 * mm), P(e.summary, "h2t"),
+            P("Status as the programme office last recorded it.", "meta"),
+            table(head, widths, extra=extra)]
 
 
 def change_table(earlier: str, rows: Sequence[Any], style: str) -> list[Flowable]:

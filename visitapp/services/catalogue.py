@@ -1,8 +1,10 @@
 """Which checklist applies: the current forms for new areas, the stored ones for old areas.
 
-New areas take the current form for their kind from `forms/`. Once an area exists it is
-bound to the exact form content (by hash) it started with, stored in the database, so
-editing `forms/` never changes an existing visit.
+New areas take the current form for their kind: the version the programme office
+published for it (received by sync), or the one shipped in `forms/` when that is newer
+or nothing was published. Once an area exists it is bound to the exact form content (by
+hash) it started with, stored in the database, so neither editing `forms/` nor a new
+publication changes an existing visit.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from visitapp.domain.form_loading import load_forms
 from visitapp.domain.forms import Form
 from visitapp.errors import NotFound, StoreError
+from visitapp.store import office_data
 from visitapp.store.db import Database
 
 
@@ -36,8 +39,19 @@ class FormCatalogue:
                     self._by_hash[form.content_hash] = form
             return self._current
 
+    def for_new_areas(self) -> dict[str, Form]:
+        """The form a new area of each kind starts with (published or shipped)."""
+        forms = dict(self.current())
+        with self._db.read() as conn:
+            published = office_data.published_forms(conn)
+            for kind, (form_hash, version) in published.items():
+                shipped = forms.get(kind)
+                if shipped is None or version >= shipped.version:
+                    forms[kind] = self.by_hash(form_hash, conn)
+        return forms
+
     def for_kind(self, kind: str) -> Form:
-        forms = self.current()
+        forms = self.for_new_areas()
         if kind not in forms:
             raise NotFound(f"no checklist for area kind {kind!r}; known: {', '.join(sorted(forms))}")
         return forms[kind]

@@ -35,6 +35,8 @@ from visitapp.domain.report import (
     ChartSpec,
     Cover,
     DataTable,
+    EarlierAction,
+    EarlierActions,
     ExtraSection,
     FindingEntry,
     FollowUp,
@@ -61,6 +63,7 @@ from visitapp.domain.visit import (
     Horizon,
     Pathway,
     VisitState,
+    actions_summary,
 )
 from visitapp.domain.wording import answer_sentence, format_date, plural
 from visitapp.errors import UserError
@@ -274,7 +277,19 @@ def build_report_model(
         extra_appendices=extras,
         area_answers=area_answers,
         photos=photos,
+        earlier_actions=_earlier_actions(state),
     )
+
+
+def _earlier_actions(state: VisitState) -> EarlierActions | None:
+    """The earlier visit's actions with the office's status (a follow-up only)."""
+    summary = actions_summary(state.previous_actions)
+    if summary is None:
+        return None
+    return EarlierActions(summary, [
+        EarlierAction(a.text, a.owner or NO_OWNER, a.status, a.status_label,
+                      format_date(a.updated) if a.updated else "Not yet updated")
+        for a in state.previous_actions])
 
 
 def _guard_extra(guard: _Guard, x: ExtraSection) -> None:

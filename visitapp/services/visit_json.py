@@ -65,6 +65,11 @@ def visit_to_json(state: VisitState, conflicts: Sequence[dict[str, Any]] = ()) -
             key=lambda p: p["id"],
         ),
         "conflicts": list(conflicts),
+        # A follow-up's earlier actions with the office's status (read-only), in the
+        # earlier visit's order.
+        "previous_actions": [
+            {"text": a.text, "owner": a.owner, "status": a.status, "updated": a.updated}
+            for a in state.previous_actions],
     }
 
 

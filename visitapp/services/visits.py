@@ -33,7 +33,7 @@ from visitapp.domain.visit import (
 )
 from visitapp.errors import BadValue, NotFound, PatientDataWarning
 from visitapp.services.catalogue import FormCatalogue
-from visitapp.store import oplog
+from visitapp.store import office_data, oplog
 from visitapp.store.db import Database, utc_now
 from visitapp.store.entities import winning_values
 
@@ -421,12 +421,14 @@ class VisitService:
                 "ORDER BY created_at, id", (visit_id,)).fetchall()
             item_ratings = winning_values(conn, visit_id, ITEM_RATING_ENTITY)
             area_ratings = winning_values(conn, visit_id, AREA_RATING_ENTITY)
+            earlier = office_data.previous_actions(conn, row[6]) if row[6] else []
         state = VisitState(
             id=row[0], system=row[1], trust=row[2], site=row[3], date=row[4],
             visit_type=row[5], follows_visit_id=row[6], status=row[7],
             team=[TeamMember(**m) for m in json.loads(row[8] or "[]")],
             people_met=[PeopleMet(**p) for p in json.loads(row[9] or "[]")],
             data_reviewed=json.loads(row[10] or "[]"), created_at=row[11],
+            previous_actions=earlier,
         )
         by_key: dict[str, AreaState] = {}
         for key, kind, label, form_hash, position, done in areas:
@@ -464,6 +466,11 @@ class VisitService:
                 item_id=a[5], content_type=a[6], width=a[7], height=a[8],
                 caption_confirmed=bool(a[9]), created_by=a[10], created_at=a[11]))
         return state
+
+    def exemplars(self, area_kind: str | None = None) -> list[dict[str, Any]]:
+        """The programme's exemplar library as the office sent it (one area kind's)."""
+        with self.db.read() as conn:
+            return office_data.exemplars(conn, area_kind)
 
     # --- checks --------------------------------------------------------------------
 

@@ -252,6 +252,30 @@ MIGRATIONS: tuple[Migration, ...] = (
         """,
     ),
     Migration(
+        # What the programme office sends (issue 14), made from its signed ops: the status
+        # of each visit's actions, the exemplar library, and the checklist version
+        # published for each area kind. (0008 and 0009 belong to other work.)
+        "0010_office_data",
+        """
+        CREATE TABLE actions (
+            visit_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            text TEXT, owner TEXT, horizon TEXT, status TEXT, updated TEXT, due TEXT,
+            PRIMARY KEY (visit_id, id)
+        );
+        CREATE TABLE exemplars (
+            id TEXT PRIMARY KEY,
+            title TEXT, what_they_do TEXT, system TEXT, area_kind TEXT, evidence TEXT,
+            contact_role TEXT, pathway TEXT, tags TEXT, deleted INTEGER
+        );
+        CREATE INDEX ix_exemplars_area_kind ON exemplars (area_kind);
+        CREATE TABLE published_forms (
+            area_kind TEXT PRIMARY KEY,
+            form_hash TEXT, form_id TEXT, version INTEGER, published_at TEXT
+        )
+        """,
+    ),
+    Migration(
         # The sync token inside the encrypted store (issue 16), no longer a file beside it.
         # services/sync.py moves an old `<database>.sync-token` file in on first use.
         "0011_sync_token_in_store",

@@ -21,6 +21,8 @@ from typing import Any, Literal
 from visitapp.domain import hlc as hlc_mod
 from visitapp.domain import signing
 from visitapp.domain.ids import new_id
+from visitapp.domain.op_schema import OFFICE_ENTITIES
+from visitapp.domain.signing import OFFICE_PREFIX
 from visitapp.store.db import Database, ms_to_iso
 
 # sync_state is imported where it is used: its SQLModel tables bring SQLAlchemy, which a
@@ -85,9 +87,12 @@ class EntitySpec:
     fields: dict[str, Encoding]
     stamped: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> (by, at)
     confirmable: dict[str, str] = field(default_factory=dict)  # field -> confirmed column
+    # Programme-wide (the office's library and published checklists): keyed by the
+    # entity id alone, not within a visit.
+    programme_wide: bool = False
 
     def key_values(self, visit_id: str, entity_id: str) -> tuple[str, ...]:
-        if self.key_columns == ("id",):  # the visit itself
+        if self.key_columns == ("id",) or self.programme_wide:  # the visit itself
             return (entity_id,)
         # Everything else is keyed within its visit: (visit_id, key) or, for answers,
         # (visit_id, area_key, item_id) from an entity id "area_key/item_id".
@@ -129,13 +134,33 @@ ENTITIES: dict[str, EntitySpec] = {
          "created_at": "scalar"},
         confirmable={"caption": "caption_confirmed"},
     ),
+    # Made by the programme office only (op_schema.OFFICE_ENTITIES; see `_materialise`).
+    "action": EntitySpec(
+        "actions", ("visit_id", "id"),
+        {"text": "scalar", "owner": "scalar", "horizon": "scalar", "status": "scalar",
+         "updated": "scalar", "due": "scalar"},
+    ),
+    "exemplar": EntitySpec(
+        "exemplars", ("id",),
+        {"title": "scalar", "what_they_do": "scalar", "system": "scalar",
+         "area_kind": "scalar", "evidence": "scalar", "contact_role": "scalar",
+         "pathway": "scalar", "tags": "json", "deleted": "bool"},
+        programme_wide=True,
+    ),
+    "published_form": EntitySpec(
+        "published_forms", ("area_kind",),
+        {"form_hash": "scalar", "form_id": "scalar", "version": "scalar",
+         "published_at": "scalar"},
+        programme_wide=True,
+    ),
 }
 
 # Form content travels as an op too (immutable, addressed by its hash), so a tablet that
 # receives a visit by sync or bundle also receives the exact checklist it was answered on.
 FORM_ENTITY = "form"
 
-STATE_TABLES = ("visits", "areas", "answers", "findings", "attachments")
+STATE_TABLES = ("visits", "areas", "answers", "findings", "attachments", "actions", "exemplars",
+                "published_forms")
 
 _sql_cache: dict[tuple[str, str], tuple[str, EntitySpec]] = {}
 
@@ -160,7 +185,15 @@ def _upsert_sql(entity: str, fld: str) -> tuple[str, EntitySpec] | None:
     return sql, spec
 
 
+def made_by_office(op: OpRecord) -> bool:
+    """An op under the office's device id. Sync verifies every such op against the office
+    key pinned at enrolment before it is applied, so the prefix alone is not trusted."""
+    return op.device_id.startswith(OFFICE_PREFIX)
+
+
 def _materialise(conn: sqlite3.Connection, op: OpRecord) -> None:
+    if op.entity in OFFICE_ENTITIES and not made_by_office(op):
+        return  # a tablet's op cannot write the office's actions, library or checklists
     if op.entity == FORM_ENTITY:
         _store_form(conn, op)
         return

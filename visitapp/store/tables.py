@@ -173,3 +173,44 @@ class Blob(SQLModel, table=True):
     size: int
     content_type: str
     created_at: str
+
+
+class Action(SQLModel, table=True):
+    """The office's status of a visit's recommendation (migration 0010; office ops only)."""
+
+    __tablename__ = "actions"
+    visit_id: str = Field(primary_key=True)
+    id: str = Field(primary_key=True)  # the recommendation's finding id
+    text: str | None = None
+    owner: str | None = None
+    horizon: str | None = None
+    status: str | None = None  # not_started | in_progress | done | blocked
+    updated: str | None = None  # ISO date of the latest update
+    due: str | None = None
+
+
+class Exemplar(SQLModel, table=True):
+    """An entry of the programme's exemplar practice library (office ops only)."""
+
+    __tablename__ = "exemplars"
+    id: str = Field(primary_key=True)
+    title: str | None = None
+    what_they_do: str | None = None
+    system: str | None = None
+    area_kind: str | None = Field(default=None, index=True)
+    evidence: str | None = None
+    contact_role: str | None = None
+    pathway: str | None = None
+    tags: str | None = None  # JSON list
+    deleted: int | None = None
+
+
+class PublishedForm(SQLModel, table=True):
+    """The checklist version the office published for new areas of a kind (office ops)."""
+
+    __tablename__ = "published_forms"
+    area_kind: str = Field(primary_key=True)
+    form_hash: str | None = None
+    form_id: str | None = None
+    version: int | None = None
+    published_at: str | None = None

@@ -20,7 +20,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select
 
-from sync.server.db import write
+from sync.server import office_ops
+from sync.server import tables as st
+from sync.server.db import read, write
 from sync.server.office import between_tables as bt
 from sync.server.office import calendar
 from sync.server.office import tables as t
@@ -157,13 +159,40 @@ def update_action(engine: Engine, action_id: str, *, status: str, note: str | No
     if note and len(note) > MAX_NOTE:
         raise OfficeError(f"note: at most {MAX_NOTE} characters (this one has {len(note)})")
     new_due = calendar.parse_day(due, "due date") if due and due.strip() else None
-    with write(engine) as conn:
-        get_action(conn, action_id)
+    with read(engine) as conn:
+        before = get_action(conn, action_id)
+        team = conn.execute(select(st.visits.c.team).where(
+            st.visits.c.visit_id == before.visit_id)).scalar()
+
+    def record(conn: Connection) -> None:
         conn.execute(insert(bt.action_updates).values(
             action_id=action_id, day=today.isoformat(), status=status,
             due=new_due.isoformat() if new_due else None, note=note, by_name=by,
             at=utc_iso(now_ms)))
+
+    # The update and the signed op that takes its status to the team's tablets (for
+    # the follow-up visit) commit together.
+    due_then = new_due or before.due
+    if team is None:  # no claim for the visit (cannot happen for a synced one): no op
+        with write(engine) as conn:
+            record(conn)
+    else:
+        office_ops.send(engine, action_changes(before, status=status, day=today,
+                                               due=due_then),
+                        team=team, now_ms=now_ms, now_iso=utc_iso(now_ms), inside=record)
+    with read(engine) as conn:
         return get_action(conn, action_id)
+
+
+def action_changes(action: Action, *, status: str, day: date | None,
+                   due: date | None) -> list[office_ops.Change]:
+    """What a tablet is told of an action: its words (so it shows even where the
+    recommendation is not held), its status and the day of its latest update."""
+    values = {"text": action.text, "owner": action.owner, "horizon": action.horizon,
+              "status": status, "updated": day.isoformat() if day else None,
+              "due": due.isoformat() if due else None}
+    return [office_ops.Change(action.visit_id, "action", action.id, name, value)
+            for name, value in values.items()]
 
 
 def overdue_at_events(conn: Connection) -> dict[int, list[Action]]:

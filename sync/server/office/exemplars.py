@@ -6,10 +6,9 @@ visit's own figures (its indicators) unless the office writes its own, and the t
 those of the checklist items the finding cites. The contact is a role, never a person's
 name, and nothing patient-identifiable is accepted.
 
-Seam for the tablets: entries are kept here with UUIDs so each can travel to every tablet
-as an office-signed op (entity `exemplar`) once the sync-integrity work gives the office
-its own signing key; `entry_payload` is the read-only shape a tablet would receive. No op
-is made yet: the library is office-only for now.
+Every entry travels to every team's tablets, read-only, as programme-wide ops signed with
+the office's key (entity `exemplar`, `sync.server.office_ops`), made in the transaction
+that stores it.
 """
 
 from __future__ import annotations
@@ -21,13 +20,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, or_, select
 
-from sync.server.db import write
+from sync.server import office_ops
+from sync.server.db import read
 from sync.server.office import between_tables as bt
 from sync.server.office import tables as t
 from sync.server.office.read_models import form_from_content
 from sync.server.office.systems import visit_system_column
 from sync.server.office.users import utc_iso
 from sync.server.store import NotFound, OfficeError
+from visitapp.domain.op_schema import PROGRAMME_VISIT_ID
 from visitapp.domain.privacy import find_patient_data
 from visitapp.domain.visit import PATHWAY_LABELS
 
@@ -119,22 +120,33 @@ def add_entry(engine: Engine, *, finding_id: str, title: str, by: str, now_ms: i
         raise OfficeError("title: an entry needs a title")
     if pathway and pathway not in PATHWAY_LABELS:
         raise OfficeError(f"pathway {pathway!r} must be one of {', '.join(PATHWAY_LABELS)}")
-    with write(engine) as conn:
+    with read(engine) as conn:
         draft = draft_from_finding(conn, (finding_id or "").strip())
-        what = _clean("what_they_do", what_they_do) or draft.what_they_do
-        if not what:
-            raise OfficeError("what they do: say what the system does")
-        entry_id = str(uuid.uuid4())
+    what = _clean("what_they_do", what_they_do) or draft.what_they_do
+    if not what:
+        raise OfficeError("what they do: say what the system does")
+    entry_id = str(uuid.uuid4())
+    entry = {
+        "title": clean_title, "what_they_do": what, "system": draft.system,
+        "area_kind": draft.area_kind,
+        "evidence": _clean("evidence", evidence) if evidence is not None else draft.evidence,
+        "contact_role": _clean("contact_role", contact_role),
+        "pathway": pathway or draft.pathway,
+        "tags": sorted({x.strip().lower() for x in (
+            tags if tags is not None else draft.tags) if x.strip()})}
+
+    def record(conn: Connection) -> None:
         conn.execute(insert(bt.exemplars).values(
             id=entry_id, visit_id=draft.visit_id, finding_id=draft.finding_id,
-            title=clean_title, what_they_do=what, system=draft.system,
-            area_kind=draft.area_kind,
-            evidence=_clean("evidence", evidence) if evidence is not None else draft.evidence,
-            contact_role=_clean("contact_role", contact_role),
-            pathway=pathway or draft.pathway,
-            tags=json.dumps(sorted({x.strip().lower() for x in (
-                tags if tags is not None else draft.tags) if x.strip()})),
-            created_by=by, created_at=utc_iso(now_ms)))
+            **{**entry, "tags": json.dumps(entry["tags"])}, created_by=by,
+            created_at=utc_iso(now_ms)))
+
+    # The entry and the signed programme-wide ops that take it to every team's tablets
+    # commit together (sync.server.office_ops).
+    changes = [office_ops.Change(PROGRAMME_VISIT_ID, "exemplar", entry_id, name, value)
+               for name, value in entry.items()]
+    office_ops.send(engine, changes, team=None, now_ms=now_ms, now_iso=utc_iso(now_ms),
+                    inside=record)
     return entry_id
 
 

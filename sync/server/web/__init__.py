@@ -21,7 +21,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 def mount(app: FastAPI, engine: Engine, *, now_ms: Callable[[], int],
           settings: WebSettings | None = None) -> None:
-    from sync.server.web import admin, between, pages, security, sign_in
+    from sync.server.web import admin, between, pages, publish, security, sign_in
 
     settings = settings or WebSettings.from_environment()
     app.state.web = security.WebContext(engine=engine, now_ms=now_ms, settings=settings)
@@ -33,3 +33,4 @@ def mount(app: FastAPI, engine: Engine, *, now_ms: Callable[[], int],
     app.include_router(pages.router)
     app.include_router(admin.router)
     app.include_router(between.router)  # calendar, actions, momentum, library
+    app.include_router(publish.router)  # checklists and scheduled visits to tablets

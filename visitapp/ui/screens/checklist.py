@@ -24,6 +24,7 @@ from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
 from visitapp.ui.answer_controls import ANSWER_CONTROLS
 from visitapp.ui.layout import appbar, view
+from visitapp.ui.office_panels import ideas_card
 from visitapp.ui.widgets import (
     BODY,
     SMALL,
@@ -352,7 +353,9 @@ class ChecklistScreen:
         self._resume_to: str | None = self.model.current
         self.list = ft.Column(expand=True, spacing=0, scroll=ft.ScrollMode.AUTO,
                               horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
-        self.list.controls = [col for _, col in self.sections]
+        # Exemplar practice for this kind of area, after the checklist (office library).
+        ideas = ideas_card(app.services.visits.exemplars(area.kind))
+        self.list.controls = [col for _, col in self.sections] + ([ideas] if ideas else [])
         self.filter = ToggleTile("only-unanswered", "Only unanswered", self._filter)
         self.done = ToggleTile("area-done", "Area done", self._set_done, value=area.done)
         tools = sem("checklist-tools", ft.Row(wrap=True, spacing=12, run_spacing=4, controls=[

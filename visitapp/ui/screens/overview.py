@@ -12,6 +12,7 @@ from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
 from visitapp.ui.conflicts import ConflictsSection
 from visitapp.ui.layout import appbar, card, view
+from visitapp.ui.office_panels import previous_actions_card
 from visitapp.ui.widgets import BODY, SMALL, ChoiceGroup, button, heading, rag_badge, sem, wide
 
 
@@ -32,6 +33,7 @@ class OverviewScreen:
         self.header = ft.Column(spacing=4)
         self.i_am_box = ft.Container()
         self.continue_box = ft.Container()
+        self.previous_box = ft.Container()  # a follow-up: the earlier visit's actions
         self.cards = ft.ResponsiveRow(spacing=12, run_spacing=12)
         self.entries = ft.Row(wrap=True, spacing=10, run_spacing=10, controls=[
             button("open-findings", "Findings", lambda e: app.go(f"{self.route}/findings"),
@@ -54,6 +56,7 @@ class OverviewScreen:
                                card(ft.Column(spacing=10, controls=[
                                    self.header, self.i_am_box])),
                                self.continue_box,
+                               self.previous_box,
                                self.entries,
                                self.conflicts.control,
                                ft.Row([heading("Areas", 20),
@@ -99,6 +102,8 @@ class OverviewScreen:
             "continue", resume.label, lambda e: self.app.go(resume.route(self.visit_id)),
             icon=ft.Icons.PLAY_ARROW, primary=True) if resume else None
         self.continue_box.visible = resume is not None
+        self.previous_box.content = previous_actions_card(s.previous_actions)
+        self.previous_box.visible = self.previous_box.content is not None
         self.cards.controls = [self._card(c) for c in vm.area_cards(s)]
         self.conflicts.fill(s)
 

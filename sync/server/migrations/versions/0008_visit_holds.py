@@ -7,14 +7,14 @@ server_seq) lets a pull walk only the visits it sends, and find a visit's first 
 Frozen once released: a new change is a new revision.
 
 Revision ID: 0008_visit_holds
-Revises: 0006_signed_ops
+Revises: 0007_office_ops
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_visit_holds"
-down_revision = "0006_signed_ops"
+down_revision = "0007_office_ops"
 branch_labels = None
 depends_on = None
 
