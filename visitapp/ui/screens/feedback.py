@@ -1,4 +1,4 @@
-"""Same-day feedback: edit and order the key messages (screens.key_messages), curate
+"""Same-day feedback: edit and order the key messages (ui.key_messages), curate
 strengths, areas for improvement, recommendations, offers of support and next steps;
 preview the report; create the PDF; mark it as presented.
 
@@ -27,8 +27,8 @@ from visitapp.services import feedback as fb
 from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
 from visitapp.ui.dialogs import FindingDialog, confirm_delete_finding
+from visitapp.ui.key_messages import KeyMessagesPanel
 from visitapp.ui.layout import appbar, card, view
-from visitapp.ui.screens.key_messages import KeyMessagesPanel
 from visitapp.ui.widgets import BODY, SMALL, TOUCH, button, heading, sem
 
 
