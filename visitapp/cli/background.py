@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 from visitapp.store.at_rest import open_database
 from visitapp.store.db import Database
@@ -53,5 +52,5 @@ class BackgroundOpen:
             self._result.close()
 
     def __repr__(self) -> str:  # the PIN is never kept, nor shown
-        state: Any = "open" if self._result else "error" if self._error else "opening"
+        state = "open" if self._result else "error" if self._error else "opening"
         return f"BackgroundOpen({state})"
