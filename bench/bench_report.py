@@ -15,7 +15,10 @@ building the model, the privacy guard, rendering and the rename.
 Part 2, the whole process (issue 11): `visitapp report` on the demo as a user runs it (a
 new Python process: start-up, imports, open the database, render), against a bare
 `python -c "import reportlab.platypus"` plus the same report rendered in process, all in
-the same run and alternating. Target: at most 1.5x.
+the same run and alternating. Target: at most 1.5x. Both read the same encrypted tablet;
+the process must also unlock it with the PIN (Argon2id, ~0.2 s, the cost issue 16 chose),
+which the baseline does not: that unlock is timed in the same run and printed beside the
+ratio, with the ratio it would give were it counted in the baseline too.
 """
 
 from __future__ import annotations
@@ -187,6 +190,8 @@ def whole_process(folder: Path, runs: int) -> bool:
         subprocess.run(cmd, check=True, capture_output=True)
         return time.perf_counter() - t
 
+    from visitapp.store.keys import key_path, unlock
+
     services = open_services(db, pin="135790")
     try:
         def render() -> float:
@@ -194,22 +199,36 @@ def whole_process(folder: Path, runs: int) -> bool:
             write_report_pdf(services, visit_id, folder / "inproc.pdf")
             return time.perf_counter() - t
 
+        def unlock_once() -> float:
+            # What every process that opens the tablet pays, the CLI included: Argon2id
+            # with the tablet's own cost, and the key file's try count written and reset.
+            t = time.perf_counter()
+            unlock(key_path(db), "135790", now=time.time())
+            return time.perf_counter() - t
+
         run(cli), run(bare), render()  # warm the file cache and the fonts
-        a, b, c = [], [], []
+        a, b, c, d = [], [], [], []
         for _ in range(runs):
             a.append(run(cli))
             b.append(run(bare))
             c.append(render())
+            d.append(unlock_once())
     finally:
         services.close()
-    cli_t, bare_t, render_t = (statistics.median(x) for x in (a, b, c))
+    cli_t, bare_t, render_t, unlock_t = (statistics.median(x) for x in (a, b, c, d))
     ratio = cli_t / (bare_t + render_t)
     verdict = "ok" if ratio <= WHOLE_PROCESS_RATIO else "MISSED"
-    print(f"\nwhole process, demo (median of {runs}): visitapp report {cli_t:.3f}s; "
-          f"bare import reportlab.platypus {bare_t:.3f}s; in-process render {render_t:.3f}s")
+    load = os.getloadavg()[0]
+    print(f"\nwhole process, demo (median of {runs}; load average {load:.1f}): "
+          f"visitapp report {cli_t:.3f}s; bare import reportlab.platypus {bare_t:.3f}s; "
+          f"in-process render {render_t:.3f}s")
     print(f"  ratio {ratio:.2f}x of (bare import + render), "
           f"{cli_t / bare_t:.1f}x of the bare import alone; "
           f"<= {WHOLE_PROCESS_RATIO}x: {verdict}")
+    # The baseline has no PIN to check; the CLI must unlock (issue 16). For scale:
+    print(f"  unlocking with the PIN in process {unlock_t:.3f}s (Argon2id, run by the CLI on "
+          f"a thread beside its imports); ratio {cli_t / (bare_t + unlock_t + render_t):.2f}x"
+          " of (bare import + unlock + render)")
     return verdict == "ok"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -70,3 +71,47 @@ def test_patient_data_is_one_line_naming_the_item(tmp_path: Path) -> None:
     assert len(lines) == 1 and item_id in lines[0] and "NHS number" in lines[0], done.stderr
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.suffix in (".pdf", ".part")] == []
+
+
+def test_a_wrong_pin_is_one_line_and_exit_1_with_no_pdf(tmp_path: Path) -> None:
+    # The command unlocks on a thread beside its imports: the error still reaches the user
+    # as the one line any other command gives.
+    db = tmp_path / "tablet.db"
+    visit_id = run(db, "demo").stdout.strip()
+    out = tmp_path / "feedback.pdf"
+    done = subprocess.run([*CLI, "--db", str(db), "report", visit_id, "-o", str(out)],
+                          capture_output=True, text=True, timeout=120, cwd=REPO,
+                          env={**os.environ, "VISITAPP_PIN": "97531864"})
+    assert done.returncode == 1
+    assert done.stderr.startswith("visitapp: wrong PIN (4 more tries"), done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+# What `visitapp report` has no use for, and costs a command line start (issue 11): the
+# SQL toolkit (store.sync_state's tables), the HTTP client (sync), the YAML parser (a
+# stored visit's forms are in the database), the UI and the office service.
+NOT_FOR_A_REPORT = ("sqlalchemy", "sqlmodel", "httpx", "yaml", "flet", "fastapi", "sync")
+
+
+def test_report_command__loads_no_sql_toolkit_http_client_yaml_or_ui(tmp_path: Path) -> None:
+    db = tmp_path / "tablet.db"
+    visit_id = run(db, "demo").stdout.strip()
+    out = tmp_path / "feedback.pdf"
+    code = (
+        "import runpy, sys\n"
+        "sys.argv = ['visitapp', *sys.argv[1:]]\n"
+        "try:\n"
+        "    runpy.run_module('visitapp.cli.main', run_name='__main__')\n"
+        "except SystemExit as stop:\n"
+        "    assert not stop.code, stop.code\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, "--db", str(db), "report", visit_id,
+                           "-o", str(out)], capture_output=True, text=True, timeout=120,
+                          cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    loaded = set(done.stdout.split())
+    assert {"visitapp", "reportlab", "typer"} <= loaded  # the check sees the modules
+    assert loaded.isdisjoint(NOT_FOR_A_REPORT), sorted(loaded & set(NOT_FOR_A_REPORT))
+    assert len(PdfReader(str(out)).pages) > 10

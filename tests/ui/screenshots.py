@@ -154,6 +154,8 @@ def run(out: Path, docs: bool) -> None:
                     shoot(tab, out, f"{size_name}-9-feedback")
                     tab.reveal("report-preview")
                     shoot(tab, out, f"{size_name}-9b-feedback-preview")
+                    tab.reveal("km-1")
+                    shoot(tab, out, f"{size_name}-9c-feedback-key-messages")
                     tab.close()
                     tab = Tab(browser, server.url, viewport=size).open(f"visit/{vid}/data")
                     tab.wait("import-csv")

@@ -44,6 +44,7 @@ class Context:
     def __init__(self, db: Path | None) -> None:
         self._db_arg = db
         self._services: Any = None
+        self._opening: Any = None  # a BackgroundOpen, see start_opening
 
     @property
     def db_path(self) -> Path:
@@ -51,19 +52,39 @@ class Context:
 
         return resolve_db_path(self._db_arg)
 
+    def start_opening(self) -> None:
+        """Unlock the tablet's data on another thread while this one imports what the
+        command needs. The unlock is ~0.2 s of Argon2id in C, which releases the GIL, so a
+        command like `visitapp report` does not wait for it and for its imports in turn."""
+        if self._services is None and self._opening is None:
+            from visitapp.cli.background import BackgroundOpen
+            from visitapp.cli.pin_commands import pin_for
+
+            path = self.db_path
+            # The PIN is asked for here: a prompt belongs to the main thread.
+            self._opening = BackgroundOpen(path, pin_for(path))
+
     @property
     def services(self) -> Any:
         if self._services is None:
             import time
 
-            from visitapp.cli.pin_commands import pin_for
-            from visitapp.services.app import open_services
+            from visitapp.services.app import open_services, services_for
 
-            path = self.db_path
-            self._services = open_services(path, pin=pin_for(path), now=time.time)
+            if self._opening is not None:
+                opening, self._opening = self._opening, None
+                self._services = services_for(opening.database())  # its error, if any
+            else:
+                from visitapp.cli.pin_commands import pin_for
+
+                path = self.db_path
+                self._services = open_services(path, pin=pin_for(path), now=time.time)
         return self._services
 
     def close(self) -> None:
+        if self._opening is not None:  # started but never used: wait, then close it
+            self._opening.close()
+            self._opening = None
         if self._services is not None:
             self._services.close()
 
@@ -538,9 +559,12 @@ def report(
     output: Annotated[Path, typer.Option("-o", "--output", help="PDF file to write.")],
 ) -> None:
     """Write the same-day feedback PDF for a visit."""
-    from visitapp.services.feedback import write_report_pdf
+    context = _ctx(ctx)
+    context.start_opening()
+    from visitapp.services.feedback import load_renderer, write_report_pdf
 
-    services = _ctx(ctx).services
+    load_renderer()  # while the data unlocks
+    services = context.services
     summary = write_report_pdf(services, services.visits.resolve_visit_id(visit_id), output)
     err(f"wrote {output}: {summary}")
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from html import escape as _escape
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab import rl_config
 from reportlab.lib import colors
@@ -135,7 +135,7 @@ def _with_fallbacks(s: str) -> str:
 
     def flush() -> None:
         if run:
-            chunk = escape("".join(run))
+            chunk = _escape("".join(run), quote=False)
             out.append(f'<font name="{run_font}">{chunk}</font>' if run_font else chunk)
             run.clear()
 
@@ -164,7 +164,7 @@ def text(value: str | None) -> str:
         return cached
     s = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     s = _CONTROL.sub("", s)
-    s = (escape(s) if s.isascii() else _with_fallbacks(s)).replace("\n", "<br/>")
+    s = (_escape(s, quote=False) if s.isascii() else _with_fallbacks(s)).replace("\n", "<br/>")
     if len(_fix_cache) < 20_000:
         _fix_cache[value] = s
     return s

@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING
 from visitapp.services.attachments import AttachmentService, BlobStore
 from visitapp.services.catalogue import FormCatalogue
 from visitapp.services.metrics import MetricsService
-from visitapp.services.unsynced_hint import write_hint
+from visitapp.services.unsynced_hint import pending_count, write_hint
 from visitapp.services.visits import VisitService
-from visitapp.store import sync_state
 from visitapp.store.at_rest import open_database
 from visitapp.store.db import Database
 from visitapp.store.keys import DEFAULT_KDF, KdfParams
@@ -44,9 +43,10 @@ class Services:
     def close(self) -> None:
         # What a forgotten-PIN screen can tell without the PIN: the unsynced count, and
         # when it was taken (the wall clock, read here on purpose).
-        # (Counted in the store, not through `sync`, which would import the HTTP client.)
+        # (Counted here, not through `sync` or `store.sync_state`: they import the HTTP
+        # client and SQLAlchemy, which every command, `visitapp report` too, would pay.)
         with contextlib.suppress(OSError), self.db.read() as conn:
-            write_hint(self.db.path, sync_state.pending_count(conn), time.time())
+            write_hint(self.db.path, pending_count(conn), time.time())
         self.blobs.close()
         self.db.close()
 

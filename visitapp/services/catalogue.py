@@ -15,7 +15,6 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from visitapp.domain.form_loading import load_forms
 from visitapp.domain.forms import Form
 from visitapp.errors import NotFound, StoreError
 from visitapp.store import office_data
@@ -34,6 +33,9 @@ class FormCatalogue:
         """The current form for each area kind, loaded once from `forms/`."""
         with self._lock:
             if self._current is None:
+                # Imported here: the YAML parser is not needed to read a stored visit.
+                from visitapp.domain.form_loading import load_forms
+
                 self._current = {f.area_kind: f for f in load_forms(self._paths)}
                 for form in self._current.values():
                     self._by_hash[form.content_hash] = form

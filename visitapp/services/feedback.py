@@ -47,8 +47,8 @@ PDF_TYPE = "application/pdf"
 
 __all__ = [
     "PresentedReport", "ReportHasPatientData", "build_report", "feedback_findings",
-    "mark_presented", "presented_reports", "reorder_findings", "suggested_findings",
-    "write_report_pdf",
+    "load_renderer", "mark_presented", "presented_reports", "reorder_findings",
+    "suggested_findings", "write_report_pdf",
 ]
 
 
@@ -81,6 +81,14 @@ def build_report(services: Services, visit_id: str,
     return build_report_model(state, services.blobs.plain_path, extra_appendices,
                               indicators=data.indicators, follow_up=data.follow_up,
                               team_messages=team_key_messages(services.visits, visit_id))
+
+
+def load_renderer() -> None:
+    """Import the PDF renderer (reportlab) and parse its fonts now: a command can do it
+    while the tablet's data unlocks, rather than in its first `write_report_pdf`."""
+    from visitapp import report
+
+    report.load()
 
 
 def write_report_pdf(services: Services, visit_id: str, output: Path,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,11 @@ class UnsyncedHint:
 
 def hint_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".unsynced")
+
+
+def pending_count(conn: sqlite3.Connection) -> int:
+    """How many ops this tablet has not had acknowledged by the office."""
+    return int(conn.execute("SELECT COUNT(*) FROM ops WHERE pushed = 0").fetchone()[0])
 
 
 def write_hint(db_path: Path, count: int, at: float) -> None:

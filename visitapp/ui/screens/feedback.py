@@ -1,5 +1,6 @@
-"""Same-day feedback: curate strengths, areas for improvement, recommendations, offers of
-support and next steps; preview the report; create the PDF; mark it as presented.
+"""Same-day feedback: edit and order the key messages (ui.key_messages), curate
+strengths, areas for improvement, recommendations, offers of support and next steps;
+preview the report; create the PDF; mark it as presented.
 
 The findings are the ones flagged during the walk-through (they are findings already);
 drafts suggested from red and green answers can be accepted as findings. Every change
@@ -26,6 +27,7 @@ from visitapp.services import feedback as fb
 from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
 from visitapp.ui.dialogs import FindingDialog, confirm_delete_finding
+from visitapp.ui.key_messages import KeyMessagesPanel
 from visitapp.ui.layout import appbar, card, view
 from visitapp.ui.widgets import BODY, SMALL, TOUCH, button, heading, sem
 
@@ -100,6 +102,7 @@ class FeedbackScreen:
             ft.Text("Working out the report…", size=BODY, color=theme.NHS_SECONDARY_TEXT)])
         self.suggestions = ft.Column(spacing=8)
         self.groups = ft.Column(spacing=10)
+        self.key_messages = KeyMessagesPanel(app, visit_id, on_changed=self._changed)
 
         actions = card(ft.Column(spacing=10, controls=[
             heading("The feedback PDF", 19),
@@ -114,7 +117,8 @@ class FeedbackScreen:
             heading("Preview: what the report will hold", 19),
             sem("report-preview", self.preview)]))
         self.list = ft.ListView(expand=True, spacing=14, padding=ft.Padding.only(bottom=24),
-                                controls=[actions, preview, self.groups, self.suggestions])
+                                controls=[actions, preview, self.key_messages.control,
+                                          self.groups, self.suggestions])
         self.view = view(self.route, appbar(app, "Feedback", self.state.title), [self.list])
         self._fill()
         self._show_pdf()
@@ -125,6 +129,7 @@ class FeedbackScreen:
     def refresh(self) -> None:
         self.state = self.app.services.visits.load(self.visit_id)
         self._fill()
+        self.key_messages.refresh()  # a drafted list follows the findings
         self._show_versions()
 
     def after_show(self) -> None:
