@@ -108,7 +108,9 @@ TAP_CLOCK_JS = """
 window.__taps = {down: 0, checked: {}};
 document.addEventListener('pointerdown', () => { window.__taps.down = performance.now(); }, true);
 new MutationObserver(changes => { for (const m of changes) {
-    const id = m.target.getAttribute('flt-semantics-identifier');
+    // a tile's checkbox node sits under the node that carries its identifier
+    const own = m.target.closest('[flt-semantics-identifier]');
+    const id = own && own.getAttribute('flt-semantics-identifier');
     if (id) window.__taps.checked[id] = [m.target.getAttribute('aria-checked'), performance.now()];
 }}).observe(document, {subtree: true, attributes: true, attributeFilter: ['aria-checked']});
 """
