@@ -1,10 +1,11 @@
 """The baseline for bench_ui.py: a bare Flet page with the same number of plain controls.
 
-`/` holds a toggle alone on an empty page (for scale) and a button that opens a view with
+`/` holds a button toggle alone on an empty page (for scale) and a button that opens a view with
 N plain rows in a scrolling Column holding, in all, as many plain controls (Text in
 Containers) as the app's area screen holds, each row named like the benchmark's items so
-the same waits find them. The first row of the list is a toggle tile: the bare "tap ->
-shown" on a page as full as the app's, placed where the app's answer choices are.
+the same waits find them. The first row of the list holds the bare "tap -> shown" on a
+page as full as the app's, placed where the app's answer choices are: a bare Flet button
+(the issue's baseline) and, for scale, a plain tile with no ink and no keyboard focus.
 
 A toggle sends only itself (`tile.update()`), the least a Flet page can do. Left to
 Flet's automatic update after a handler, it would diff the whole view in Python (about
@@ -21,7 +22,7 @@ import flet as ft
 
 
 def toggle(ident: str) -> ft.Semantics:
-    """A tile announced as a checkbox (as the app's choices are) that flips on a tap."""
+    """A plain tile announced as a checkbox that flips on a tap: no ink, no focus."""
     def flip(e: object) -> None:
         tile.checked = not tile.checked
         box.bgcolor = "#007F3B" if tile.checked else "#FFFFFF"
@@ -30,6 +31,21 @@ def toggle(ident: str) -> ft.Semantics:
     box = ft.Container(ft.Text("Bare"), width=120, height=48, bgcolor="#FFFFFF", on_click=flip)
     tile = ft.Semantics(identifier=ident, label="Bare", checked=False, exclude_semantics=True,
                         content=box)
+    return tile
+
+
+def button_toggle(ident: str) -> ft.Semantics:
+    """A bare Flet button announced as checked or not, flipped by a tap: like the app's
+    choices, a Material control that Tab reaches, with its ink ripple and focus
+    highlight (animations that take frames)."""
+    def flip(e: object) -> None:
+        tile.checked = not tile.checked
+        button.bgcolor = "#007F3B" if tile.checked else "#FFFFFF"
+        tile.update()
+
+    button = ft.Button("Bare", width=120, height=48, bgcolor="#FFFFFF", on_click=flip)
+    tile = ft.Semantics(identifier=ident, label="Bare", checked=False, container=True,
+                        content=button)
     return tile
 
 
@@ -50,15 +66,15 @@ def main_for(n_rows: int, n_controls: int):  # type: ignore[no-untyped-def]
         def open_list(e: object) -> None:
             page.views.append(ft.View(route="/list", controls=[
                 ft.Semantics(identifier="bare-close", content=ft.Button("Close", on_click=back)),
-                ft.Column([toggle("bare-tap"), *rows()], scroll=ft.ScrollMode.AUTO,
-                          expand=True)]))
+                ft.Column([ft.Row([button_toggle("bare-tap"), toggle("bare-tap-plain")]),
+                           *rows()], scroll=ft.ScrollMode.AUTO, expand=True)]))
 
         def back(e: object) -> None:
             if len(page.views) > 1:
                 page.views.pop()
 
         page.views[0].controls = [ft.Semantics(identifier="bare-open", content=ft.Button(
-            "Open the list", on_click=open_list)), toggle("bare-tap-alone")]
+            "Open the list", on_click=open_list)), button_toggle("bare-tap-alone")]
         page.on_view_pop = back
         page.update()
     return main
