@@ -107,12 +107,21 @@ def bare_open(tab: Tab, first_screen: int = 4) -> float:
 TAP_CLOCK_JS = """
 window.__taps = {down: 0, checked: {}};
 document.addEventListener('pointerdown', () => { window.__taps.down = performance.now(); }, true);
-new MutationObserver(changes => { for (const m of changes) {
+const seen = e => {
     // a tile's checkbox node sits under the node that carries its identifier
-    const own = m.target.closest('[flt-semantics-identifier]');
+    const own = e.closest('[flt-semantics-identifier]');
     const id = own && own.getAttribute('flt-semantics-identifier');
-    if (id) window.__taps.checked[id] = [m.target.getAttribute('aria-checked'), performance.now()];
-}}).observe(document, {subtree: true, attributes: true, attributeFilter: ['aria-checked']});
+    if (id) window.__taps.checked[id] = [e.getAttribute('aria-checked'), performance.now()];
+};
+// Flutter may change a node's aria-checked or put a new node in its place: watch both
+new MutationObserver(changes => { for (const m of changes) {
+    if (m.type === 'attributes') seen(m.target);
+    else for (const n of m.addedNodes) if (n.nodeType === 1) {
+        if (n.hasAttribute('aria-checked')) seen(n);
+        n.querySelectorAll('[aria-checked]').forEach(seen);
+    }
+}}).observe(document, {subtree: true, childList: true, attributes: true,
+                       attributeFilter: ['aria-checked']});
 """
 
 
