@@ -200,8 +200,15 @@ class Tab:
         if submit:
             self.page.keyboard.press(submit)
 
+    def checked_state(self, ident: str) -> str | None:
+        """aria-checked of `ident`, or of the checkbox inside it (a tile's focusable node
+        sits under the one that carries the identifier)."""
+        return self.by_id(ident).first.evaluate(
+            "e => (e.hasAttribute('aria-checked') ? e : e.querySelector('[aria-checked]'))"
+            "?.getAttribute('aria-checked') ?? null")
+
     def is_selected(self, ident: str) -> bool:
-        return self.by_id(ident).first.get_attribute("aria-checked") == "true"
+        return self.checked_state(ident) == "true"
 
     def wait_selected(self, ident: str, selected: bool = True, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout

@@ -93,8 +93,7 @@ def test_next_unanswered_and_next_required__scroll_to_the_item(tab: Tab,
         wait_on_screen(tab, required)
     # the filter leaves only what is left
     tab.click("only-unanswered")
-    wait_until(lambda: tab.by_id("only-unanswered").first.get_attribute("aria-checked")
-               == "true", what="the filter on")
+    wait_until(lambda: tab.is_selected("only-unanswered"), what="the filter on")
     answered = next(iter(state.values()))
     wait_until(lambda: not tab.exists(f"item-{answered}"), what="answered items hidden")
 

@@ -95,3 +95,37 @@ def test_packaged_db_path__uses_the_app_data_folder(tmp_path: Path) -> None:
     assert packaged_db_path({"FLET_APP_STORAGE_DATA": str(tmp_path)}) == tmp_path / "visitapp.db"
     assert packaged_db_path({"FLET_APP_STORAGE_DATA": str(tmp_path),
                              "VISITAPP_DB": str(tmp_path / "x.db")}) == tmp_path / "x.db"
+
+
+def _controls(root: Any) -> list[Any]:
+    """Every control under `root` (itself included), as built in Python."""
+    import dataclasses
+
+    found, stack = [], [root]
+    while stack:
+        c = stack.pop()
+        found.append(c)
+        for f in dataclasses.fields(c):
+            v = getattr(c, f.name, None)
+            if isinstance(v, ft.Control):
+                stack.append(v)
+            elif isinstance(v, list):
+                stack.extend(x for x in v if isinstance(x, ft.Control))
+    return found
+
+
+def test_checklist__every_tappable_box__is_reached_by_tab(app: App, demo_visit_id: str) -> None:
+    """A Container answers Tab (and Space/Enter) only with ink: without, Flutter gives it
+    no focus, and keyboard users could not answer (tests/ui/test_focus_order_browser.py
+    walks the order in a browser)."""
+    from visitapp.ui.screens.checklist import ChecklistScreen
+
+    state = app.services.visits.load(demo_visit_id)
+    screen = ChecklistScreen(app, demo_visit_id, state.areas[0].key)
+    screen.relayout(limit=None)
+    for sec, col in screen.sections:
+        screen._fill(sec, col, screen.model.shown_ids())
+    tappable = [c for c in _controls(screen.view)
+                if isinstance(c, ft.Container) and c.on_click is not None]
+    assert len(tappable) > 20  # the choices of every row and the two switches
+    assert [c for c in tappable if not c.ink] == []

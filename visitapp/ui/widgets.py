@@ -103,28 +103,31 @@ class ChoiceGroup(ft.Semantics):
         icon = ft.Icon(ft.Icons.CHECK_CIRCLE, size=20, visible=False)
         # a choice with its own colour (RAG) shows it as a dot even when not chosen
         text = ft.Text(choice.label, size=BODY, weight=ft.FontWeight.W_600)
+        row = ft.Row([icon, text], spacing=6, tight=True, alignment=ft.MainAxisAlignment.CENTER)
+        # `checked` makes the browser say "checked" / "not checked" (a role=checkbox with
+        # aria-checked), where `selected` only gave aria-current. The inked box is what Tab
+        # reaches (and Space or Enter taps); the checked state and the word sit inside it,
+        # so the focused node is the named checkbox. The identifier goes on a node around
+        # it: on the same node, it would split the name from the focus.
+        state = ft.Semantics(label=choice.label, checked=False, exclude_semantics=True,
+                             content=row)
         box = ft.Container(
-            content=ft.Row([icon, text], spacing=6, tight=True,
-                           alignment=ft.MainAxisAlignment.CENTER),
-            padding=ft.Padding.symmetric(horizontal=14, vertical=13),
-            border_radius=6, width=width,
+            content=state, padding=ft.Padding.symmetric(horizontal=14, vertical=13),
+            border_radius=6, width=width, ink=True, ink_color=theme.NHS_PALE_GREY,
             on_click=lambda e, v=choice.value: self.on_pick(v),
         )
-        # `checked` makes the browser say "checked" / "not checked" (a role=checkbox with
-        # aria-checked), where `selected` only gave aria-current.
-        tile = ft.Semantics(identifier=f"{self.ident_prefix}-{choice.value}",
-                            label=choice.label, checked=False,
-                            exclude_semantics=True, content=box)
-        tile.data = (choice, box, icon, text)
+        tile = ft.Semantics(identifier=f"{self.ident_prefix}-{choice.value}", container=True,
+                            content=box)
+        tile.data = (choice, box, icon, text, state)
         self._tiles[choice.value] = tile
         return tile
 
     def show(self, value: Any) -> None:
         chosen = set(value) if isinstance(value, list) else ({value} if value else set())
         for v, tile in self._tiles.items():
-            choice, box, icon, text = tile.data
+            choice, box, icon, text, state = tile.data
             on = v in chosen
-            tile.checked = on
+            state.checked = on
             box.bgcolor = choice.colour if on else theme.WHITE
             box.border = ft.Border.all(2, choice.colour if on else theme.NHS_MID_GREY)
             text.color = choice.on_colour if on else theme.NHS_TEXT
@@ -257,25 +260,29 @@ def rag_badge(worst: str | None, ident: str | None = None) -> ft.Control:
 
 
 class ToggleTile(ft.Semantics):
-    """A 48 px switch in words (like "Only unanswered"), announced as checked or not."""
+    """A 48 px switch in words (like "Only unanswered"), announced as checked or not, and
+    reached by Tab like the answer choices (an inked box holding its checked state)."""
 
     def __init__(self, ident: str, label: str, on_toggle: Callable[[bool], None],
                  value: bool = False) -> None:
         self.on_toggle = on_toggle
         self.icon = ft.Icon(ft.Icons.CHECK_BOX_OUTLINE_BLANK, size=22, color=theme.NHS_BLUE)
+        self.state = ft.Semantics(label=label, checked=value, exclude_semantics=True,
+                                  content=ft.Row([self.icon, ft.Text(
+                                      label, size=BODY, weight=ft.FontWeight.W_600,
+                                      color=theme.NHS_BLUE)], spacing=6, tight=True))
         self.box = ft.Container(
-            content=ft.Row([self.icon, ft.Text(label, size=BODY, weight=ft.FontWeight.W_600,
-                                               color=theme.NHS_BLUE)], spacing=6, tight=True),
-            height=TOUCH, padding=ft.Padding.symmetric(horizontal=10), border_radius=6,
+            content=self.state, height=TOUCH, padding=ft.Padding.symmetric(horizontal=10),
+            border_radius=6, ink=True, ink_color=theme.NHS_PALE_GREY,
             on_click=lambda e: self.flip())
-        super().__init__(identifier=ident, label=label, checked=value, exclude_semantics=True,
-                         container=True, content=self.box)
+        super().__init__(identifier=ident, container=True, content=self.box)
         self.show(value)
 
     def flip(self) -> None:
-        self.show(not self.checked)
-        self.on_toggle(bool(self.checked))
+        self.show(not self.is_on)
+        self.on_toggle(self.is_on)
 
     def show(self, value: bool) -> None:
-        self.checked = value
+        self.is_on = value
+        self.state.checked = value
         self.icon.icon = ft.Icons.CHECK_BOX if value else ft.Icons.CHECK_BOX_OUTLINE_BLANK

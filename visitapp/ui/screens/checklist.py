@@ -86,10 +86,11 @@ class ItemRow:
                 control = wide(control)
             control = ft.Column([control, self.shown_box, self.error_box], spacing=2,
                                 tight=True, expand=spec.multiline)
+        self._focus_turn = 0  # which focus of More a pending scroll belongs to
         self.more = sem(f"more-{iid}", ft.IconButton(
             ft.Icon(ft.Icons.MORE_HORIZ, color=theme.NHS_BLUE,
                     semantics_label=f"More: guidance, note, flag or photo for {item.prompt}"),
-            width=TOUCH, height=TOUCH, on_click=self._more))
+            width=TOUCH, height=TOUCH, on_click=self._more, on_focus=self._more_focused))
         meta: list[ft.Control] = []
         if item.required:
             meta.append(sem(f"req-{iid}", self.required))
@@ -138,6 +139,22 @@ class ItemRow:
                 await self.more.content.focus()
         except Exception:  # noqa: BLE001 - the row left the page meanwhile
             pass
+
+    def _more_focused(self, e: Any) -> None:
+        """Tab reached the row's last control: bring the rows after it on screen.
+
+        Flutter moves keyboard focus in reading order by where controls are drawn; the
+        rows below the visible part of the list lie under "Next unanswered" and the area
+        buttons, so without this Tab would visit those between every two rows. A tap on
+        More also focuses it, then clicks it within a moment: that cancels the scroll.
+        """
+        self._focus_turn += 1
+        self.screen.app.page.run_task(self._follow_focus, self._focus_turn)
+
+    async def _follow_focus(self, turn: int) -> None:
+        await asyncio.sleep(0.25)
+        if turn == self._focus_turn and self.screen._on_top():
+            await self.screen.keep_following(self.item.id)
 
     # --- answers -------------------------------------------------------------------
 
@@ -210,6 +227,7 @@ class ItemRow:
     # --- More: guidance, note, flags, photo ----------------------------------------
 
     def _more(self, e: Any) -> None:
+        self._focus_turn += 1  # a tap, not Tab: the list stays where it is
         item, iid, app = self.item, self.item.id, self.screen.app
         self.screen.model.touch(iid)
         lines: list[ft.Control] = [ft.Text(item.guidance or "No guidance for this item.",
@@ -538,6 +556,15 @@ class ChecklistScreen:
         await self.list.scroll_to(scroll_key=row_key(item_id), duration=250)
         if focus:
             await self.rows[item_id].focus()
+
+    async def keep_following(self, item_id: str) -> None:
+        """Scroll so the row before `item_id` is at the top: the row itself second, and
+        the rows after it on screen for the next Tab (the one before for Shift+Tab)."""
+        order = [i for sec, _ in self.sections for i in self.shown.get(sec.id, [])]
+        if item_id not in order:
+            return
+        before = order[max(order.index(item_id) - 1, 0)]
+        await self.list.scroll_to(scroll_key=row_key(before), duration=150)
 
     def _filter(self, only_unanswered: bool) -> None:
         self.model.set_filter(only_unanswered)
