@@ -22,10 +22,10 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from visitapp.domain.forms import Form
+from visitapp.domain.summary import AreaSummary, VisitSummary
 from visitapp.domain.visit import AnswerState, AreaState
 
 RAGS = ("green", "amber", "red")
@@ -171,34 +171,7 @@ def refresh_visits(conn: sqlite3.Connection, visit_ids: Iterable[str]) -> None:
 
 # --- reading ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class AreaSummaryRow:
-    visit_id: str
-    key: str
-    label: str | None
-    form_hash: str
-    answered: int
-    visible: int
-    visible_items: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class VisitSummaryRow:
-    id: str
-    system: str | None
-    trust: str | None
-    site: str | None
-    date: str | None
-    visit_type: str | None
-    status: str | None
-    areas: int
-    answered: int
-    visible: int
-    required_missing: int
-    rag_counts: dict[str, int]
-
-
-def visit_rows(conn: sqlite3.Connection) -> list[VisitSummaryRow]:
+def visit_rows(conn: sqlite3.Connection) -> list[VisitSummary]:
     """Every visit on the tablet (as `list_visits`: named ones, newest first), one row
     each, with its progress and RAG counts."""
     rows = conn.execute(
@@ -206,23 +179,21 @@ def visit_rows(conn: sqlite3.Connection) -> list[VisitSummaryRow]:
         "s.areas, s.answered, s.visible, s.required_missing, s.green, s.amber, s.red "
         "FROM visits v LEFT JOIN visit_summary s ON s.visit_id = v.id "
         "WHERE v.system IS NOT NULL ORDER BY v.date DESC, v.system").fetchall()
-    return [VisitSummaryRow(*r[:7], areas=r[7] or 0, answered=r[8] or 0, visible=r[9] or 0,
-                            required_missing=r[10] or 0,
-                            rag_counts={"green": r[11] or 0, "amber": r[12] or 0,
-                                        "red": r[13] or 0})
+    return [VisitSummary(*r[:7], areas=r[7] or 0, answered=r[8] or 0, visible=r[9] or 0,
+                         required_missing=r[10] or 0,
+                         rag_counts={"green": r[11] or 0, "amber": r[12] or 0,
+                                     "red": r[13] or 0})
             for r in rows]
 
 
-def area_rows(conn: sqlite3.Connection,
-              wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], AreaSummaryRow]:
-    """The summaries of some areas, by (visit id, area key); absent ones left out."""
-    found: dict[tuple[str, str], AreaSummaryRow] = {}
-    for visit_id, key in wanted:
-        row = conn.execute(
-            "SELECT a.label, a.form_hash, s.answered, s.visible, s.visible_items "
-            "FROM area_summary s JOIN areas a ON a.visit_id = s.visit_id AND a.key = s.area_key "
-            "WHERE s.visit_id = ? AND s.area_key = ?", (visit_id, key)).fetchone()
-        if row is not None:
-            found[(visit_id, key)] = AreaSummaryRow(
-                visit_id, key, row[0], row[1], row[2], row[3], tuple(json.loads(row[4])))
-    return found
+def area_row(conn: sqlite3.Connection, visit_id: str, key: str) -> AreaSummary | None:
+    """One area's summary (a key lookup), or None when the visit does not show it."""
+    row = conn.execute(
+        "SELECT a.label, a.form_hash, s.answered, s.visible, s.visible_items "
+        "FROM area_summary s JOIN areas a ON a.visit_id = s.visit_id AND a.key = s.area_key "
+        "WHERE s.visit_id = ? AND s.area_key = ?", (visit_id, key)).fetchone()
+    form = FORMS.get(conn, row[1]) if row is not None else None
+    if row is None or form is None:
+        return None
+    return AreaSummary(key=key, label=row[0], form=form, answered=row[2], visible=row[3],
+                       visible_ids=tuple(json.loads(row[4])))
