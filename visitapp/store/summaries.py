@@ -43,14 +43,17 @@ class _FormCache:
         self._lock = threading.Lock()
 
     def get(self, conn: sqlite3.Connection, form_hash: str) -> Form | None:
+        # Whether this tablet holds the form is asked of its database every time, so a
+        # summary never depends on what another database in this process has seen.
+        if conn.execute("SELECT 1 FROM form_versions WHERE hash = ?",
+                        (form_hash,)).fetchone() is None:
+            return None  # not arrived yet: the form_versions trigger marks the area again
         with self._lock:
             form = self._forms.get(form_hash)
         if form is not None:
             return form
         row = conn.execute("SELECT content FROM form_versions WHERE hash = ?",
                            (form_hash,)).fetchone()
-        if row is None:
-            return None  # not arrived yet: the form_versions trigger marks the area again
         form = Form.model_validate(json.loads(row[0]))
         with self._lock:
             if len(self._forms) >= self._size:
