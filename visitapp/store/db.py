@@ -130,9 +130,23 @@ class Database:
         return conn
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: BEGIN IMMEDIATE ... COMMIT, rolled back on any error."""
+    def write(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """A write transaction: BEGIN IMMEDIATE ... COMMIT, rolled back on any error.
+
+        `durable=False` commits without waiting for the disk (synchronous=NORMAL, this
+        transaction only): for writes the op-log can redo, such as a rebuild's steps, never
+        for an op. In WAL a crash then loses at most the last such commits, whole, and the
+        next durable commit makes them durable too.
+        """
         conn = self._conn()
+        if not durable:
+            conn.execute("PRAGMA synchronous = NORMAL")
+            try:
+                with self.write() as same:
+                    yield same
+            finally:
+                conn.execute("PRAGMA synchronous = FULL")
+            return
         # Writers of this process queue here, where a release wakes the next at once,
         # rather than in SQLite's busy handler, which polls at up to 100 ms apart: an
         # answer given while a rebuild works in steps waits one step, not a poll.

@@ -30,7 +30,8 @@ from visitapp.store.db import Database
 from visitapp.store.oplog import ENTITIES, OP_COLUMNS, OpRecord
 
 Key = tuple[str, str, str]  # (visit_id, entity, entity_id): one entity, in index order
-ORPHAN_CHUNK = 2000
+ORPHAN_CHUNK = 500  # rows a step looked at for ops of their own: a few ms
+PER_AREA = ("answer", "rating")  # entities with ids "area_key/item_id"
 
 _KEY = "(visit_id, entity, entity_id)"
 
@@ -47,12 +48,23 @@ def _range(after: Key | None, upto: Key | None) -> tuple[str, list[str]]:
 
 
 def _range_end(conn: Any, after: Key | None, ops: int) -> Key | None:
-    """The key of about the `ops`-th op after `after`, or None when fewer are left."""
+    """The key of about the `ops`-th op after `after`, or None when fewer are left.
+
+    An answer's or a rating's key is moved on to the last of its area's ("area/item"
+    ids: every id below "area0", '0' following '/'), so an area is not split between two
+    steps and its summary is worked out once rather than once a step.
+    """
     where, params = _range(after, None)
     row = conn.execute(
         f"SELECT visit_id, entity, entity_id FROM ops WHERE {where} "
         "ORDER BY visit_id, entity, entity_id LIMIT 1 OFFSET ?", (*params, ops)).fetchone()
-    return None if row is None else (row[0], row[1], row[2])
+    if row is None:
+        return None
+    visit_id, entity, entity_id = row
+    area, slash, _ = entity_id.partition("/")
+    if entity in PER_AREA and slash:
+        return (visit_id, entity, area + "0")
+    return (visit_id, entity, entity_id)
 
 
 def _rebuild_range(conn: Any, after: Key | None, upto: Key | None) -> int:
@@ -124,7 +136,7 @@ def rebuild_in_steps(db: Database, *, step_s: float = 0.02, pause_s: float = 0.0
     winners = 0
     while True:
         started = time.perf_counter()
-        with db.write() as conn:
+        with db.write(durable=False) as conn:  # the log can redo it: no fsync a step
             upto = _range_end(conn, after, size)
             winners += _rebuild_range(conn, after, upto)
         if ops_per_step is None:
@@ -138,7 +150,7 @@ def rebuild_in_steps(db: Database, *, step_s: float = 0.02, pause_s: float = 0.0
     for table in oplog.STATE_TABLES:
         position: int | None = 0
         while position is not None:
-            with db.write() as conn:
+            with db.write(durable=False) as conn:
                 position = _drop_orphans(conn, table, position)
             _pause(pause_s, between_steps)
     return winners

@@ -153,9 +153,9 @@ def refresh_area(conn: sqlite3.Connection, visit_id: str, key: str) -> None:
         conn.execute("DELETE FROM area_summary WHERE visit_id = ? AND area_key = ?",
                      (visit_id, key))
         return
-    progress = area.progress()
-    rag = area.rag()
     visible = area.visible_items()
+    progress = area.progress(visible)
+    rag = area.rag(visible)
     conn.execute(_UPSERT_AREA, (
         visit_id, key, progress.answered, progress.visible, progress.required_missing,
         rag.counts["green"],

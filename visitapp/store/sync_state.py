@@ -140,9 +140,11 @@ def pending_count(conn: sqlite3.Connection) -> int:
 
 
 # Refused ops still pending, per visit: sync_rejections is short (what the office turned
-# down and nobody retried), so this costs a lookup per refusal, not per pending op.
+# down and nobody retried), so this costs a lookup per refusal, not per pending op. CROSS
+# JOIN keeps SQLite to that order: left to itself it may walk every pending op instead.
 _REFUSED_PENDING = ("SELECT o.visit_id, COUNT(*) FROM sync_rejections r "
-                    "JOIN ops o ON o.op_id = r.op_id WHERE o.pushed = 0 GROUP BY o.visit_id")
+                    "CROSS JOIN ops o ON o.op_id = r.op_id WHERE o.pushed = 0 "
+                    "GROUP BY o.visit_id")
 
 
 def unsent_count(conn: sqlite3.Connection) -> int:
