@@ -77,8 +77,8 @@ def test_writes_between_steps__are_kept_and_the_result_equals_a_full_rebuild(ser
         services.visits.answer(demo_visit_id, key, item.id, value, author="Between steps")
         written.append((key, item.id, value))
 
-    winners = rebuild_in_steps(services.db, ops_per_step=40, pause_s=0, between_steps=answer)
-    assert winners > 0 and len(written) > 20
+    report = rebuild_in_steps(services.db, ops_per_step=40, pause_s=0, between_steps=answer)
+    assert report.winners > 0 and len(written) == report.steps > 20
     after = snapshot(services.db)
     loaded = services.visits.load(demo_visit_id)
     last = {(key, item): value for key, item, value in written}

@@ -170,13 +170,8 @@ class VisitService:
                        ) -> dict[tuple[str, str], AreaSummary]:
         """Some areas in a line each (label, progress, visible items), by (visit id, area
         key), without loading their visits; areas a visit does not show are left out."""
-        found: dict[tuple[str, str], AreaSummary] = {}
         with self.db.read() as conn:
-            for visit_id, key in wanted:
-                area = summaries.area_row(conn, visit_id, key)
-                if area is not None:
-                    found[(visit_id, key)] = area
-        return found
+            return summaries.area_rows(conn, wanted)
 
     def resolve_visit_id(self, prefix: str) -> str:
         """Accept a whole visit id or an unambiguous prefix of one (at least 4 characters)."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from visitapp.store import oplog
@@ -124,24 +125,36 @@ def _drop_orphans(conn: Any, table: str, after: int) -> int | None:
     return int(last)
 
 
-def rebuild_in_steps(db: Database, *, step_s: float = 0.02, pause_s: float = 0.002,
+@dataclass
+class RebuildReport:
+    winners: int = 0  # winning field values applied
+    steps: int = 0  # write transactions
+    longest_step_s: float = 0.0  # the longest the write lock was held: an answer's wait
+
+    def timed(self, started: float) -> float:
+        took = time.perf_counter() - started
+        self.steps += 1
+        self.longest_step_s = max(self.longest_step_s, took)
+        return took
+
+
+def rebuild_in_steps(db: Database, *, step_s: float = 0.015, pause_s: float = 0.002,
                      ops_per_step: int | None = None,
-                     between_steps: Callable[[], None] | None = None) -> int:
+                     between_steps: Callable[[], None] | None = None) -> RebuildReport:
     """Rebuild the state from the op-log as `oplog.rebuild` does, in write transactions
-    of about `step_s` each (or of `ops_per_step` ops), sleeping `pause_s` between them;
-    returns the number of winning field values applied. `between_steps` runs after each
-    step commits (tests write there)."""
+    of about `step_s` each (or of `ops_per_step` ops), sleeping `pause_s` between them.
+    `between_steps` runs after each step commits (tests write there)."""
+    report = RebuildReport()
     size = ops_per_step or 256
     after: Key | None = None
-    winners = 0
     while True:
-        started = time.perf_counter()
         with db.write(durable=False) as conn:  # the log can redo it: no fsync a step
+            started = time.perf_counter()  # timed from holding the lock to its release
             upto = _range_end(conn, after, size)
-            winners += _rebuild_range(conn, after, upto)
+            report.winners += _rebuild_range(conn, after, upto)
+        took = max(report.timed(started), 1e-4)
         if ops_per_step is None:
             # Aim the next step at step_s, growing at most twofold at a time.
-            took = max(time.perf_counter() - started, 1e-4)
             size = max(16, min(2 * size, int(size * step_s / took)))
         _pause(pause_s, between_steps)
         if upto is None:
@@ -151,9 +164,11 @@ def rebuild_in_steps(db: Database, *, step_s: float = 0.02, pause_s: float = 0.0
         position: int | None = 0
         while position is not None:
             with db.write(durable=False) as conn:
+                started = time.perf_counter()
                 position = _drop_orphans(conn, table, position)
+            report.timed(started)
             _pause(pause_s, between_steps)
-    return winners
+    return report
 
 
 def _pause(pause_s: float, between_steps: Callable[[], None] | None) -> None:

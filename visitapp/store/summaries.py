@@ -42,11 +42,13 @@ class _FormCache:
         self._forms: dict[str, Form] = {}
         self._lock = threading.Lock()
 
-    def get(self, conn: sqlite3.Connection, form_hash: str) -> Form | None:
-        # Whether this tablet holds the form is asked of its database every time, so a
-        # summary never depends on what another database in this process has seen.
-        if conn.execute("SELECT 1 FROM form_versions WHERE hash = ?",
-                        (form_hash,)).fetchone() is None:
+    def get(self, conn: sqlite3.Connection, form_hash: str, *, held: bool = False
+            ) -> Form | None:
+        # Whether this tablet holds the form is asked of its database (unless the caller
+        # just did: `held`), so a summary never depends on what another database in this
+        # process has seen.
+        if not held and conn.execute("SELECT 1 FROM form_versions WHERE hash = ?",
+                                     (form_hash,)).fetchone() is None:
             return None  # not arrived yet: the form_versions trigger marks the area again
         with self._lock:
             form = self._forms.get(form_hash)
@@ -189,14 +191,26 @@ def visit_rows(conn: sqlite3.Connection) -> list[VisitSummary]:
             for r in rows]
 
 
-def area_row(conn: sqlite3.Connection, visit_id: str, key: str) -> AreaSummary | None:
-    """One area's summary (a key lookup), or None when the visit does not show it."""
-    row = conn.execute(
-        "SELECT a.label, a.form_hash, s.answered, s.visible, s.visible_items "
-        "FROM area_summary s JOIN areas a ON a.visit_id = s.visit_id AND a.key = s.area_key "
-        "WHERE s.visit_id = ? AND s.area_key = ?", (visit_id, key)).fetchone()
-    form = FORMS.get(conn, row[1]) if row is not None else None
-    if row is None or form is None:
-        return None
-    return AreaSummary(key=key, label=row[0], form=form, answered=row[2], visible=row[3],
-                       visible_ids=tuple(json.loads(row[4])))
+def area_rows(conn: sqlite3.Connection, wanted: Iterable[tuple[str, str]]
+              ) -> dict[tuple[str, str], AreaSummary]:
+    """Some areas' summaries by (visit id, area key), in one query; areas a visit does not
+    show are left out (a summary exists only for an area with its form on the tablet)."""
+    pairs = list(wanted)
+    found: dict[tuple[str, str], AreaSummary] = {}
+    for i in range(0, len(pairs), 400):  # SQLite's variable limit, two a pair
+        chunk = pairs[i:i + 400]
+        values = ", ".join("(?, ?)" for _ in chunk)
+        for visit_id, key, label, form_hash, answered, visible, ids in conn.execute(
+                f"WITH wanted (visit_id, area_key) AS (VALUES {values}) "
+                "SELECT s.visit_id, s.area_key, a.label, a.form_hash, s.answered, s.visible, "
+                "s.visible_items FROM wanted w "
+                "CROSS JOIN area_summary s ON s.visit_id = w.visit_id AND s.area_key = w.area_key "
+                "JOIN areas a ON a.visit_id = s.visit_id AND a.key = s.area_key "
+                "JOIN form_versions f ON f.hash = a.form_hash",
+                [x for pair in chunk for x in pair]):
+            form = FORMS.get(conn, form_hash, held=True)
+            if form is not None:
+                found[(visit_id, key)] = AreaSummary(
+                    key=key, label=label, form=form, answered=answered, visible=visible,
+                    visible_ids=tuple(json.loads(ids)))
+    return found
