@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from visitapp.store import oplog
+from visitapp.store import oplog, summaries
 from visitapp.store.db import Database
 from visitapp.store.oplog import ENTITIES, OP_COLUMNS, OpRecord
 
 Key = tuple[str, str, str]  # (visit_id, entity, entity_id): one entity, in index order
 ORPHAN_CHUNK = 500  # rows a step looked at for ops of their own: a few ms
+SUBRANGE_OPS = 64  # about an area's answers: the unit a step's clock is checked at
 PER_AREA = ("answer", "rating")  # entities with ids "area_key/item_id"
 
 _KEY = "(visit_id, entity, entity_id)"
@@ -128,38 +129,45 @@ def _drop_orphans(conn: Any, table: str, after: int) -> int | None:
 @dataclass
 class RebuildReport:
     winners: int = 0  # winning field values applied
-    steps: int = 0  # write transactions
-    longest_step_s: float = 0.0  # the longest the write lock was held: an answer's wait
+    step_s: list[float] = field(default_factory=list)  # how long each step held the lock
+
+    @property
+    def steps(self) -> int:
+        return len(self.step_s)
+
+    @property
+    def longest_step_s(self) -> float:
+        """The longest the write lock was held: the most an answer waited on the rebuild."""
+        return max(self.step_s, default=0.0)
 
     def timed(self, started: float) -> float:
-        took = time.perf_counter() - started
-        self.steps += 1
-        self.longest_step_s = max(self.longest_step_s, took)
-        return took
+        self.step_s.append(time.perf_counter() - started)
+        return self.step_s[-1]
 
 
 def rebuild_in_steps(db: Database, *, step_s: float = 0.015, pause_s: float = 0.002,
                      ops_per_step: int | None = None,
                      between_steps: Callable[[], None] | None = None) -> RebuildReport:
     """Rebuild the state from the op-log as `oplog.rebuild` does, in write transactions
-    of about `step_s` each (or of `ops_per_step` ops), sleeping `pause_s` between them.
-    `between_steps` runs after each step commits (tests write there)."""
+    of about `step_s` each (or of one range of `ops_per_step` ops), sleeping `pause_s`
+    between them. `between_steps` runs after each step commits (tests write there)."""
     report = RebuildReport()
-    size = ops_per_step or 256
     after: Key | None = None
-    while True:
+    done = False
+    while not done:
         with db.write(durable=False) as conn:  # the log can redo it: no fsync a step
             started = time.perf_counter()  # timed from holding the lock to its release
-            upto = _range_end(conn, after, size)
-            report.winners += _rebuild_range(conn, after, upto)
-        took = max(report.timed(started), 1e-4)
-        if ops_per_step is None:
-            # Aim the next step at step_s, growing at most twofold at a time.
-            size = max(16, min(2 * size, int(size * step_s / took)))
+            # Small ranges until the step has had its time: ranges differ in cost (an
+            # area's ops recompute its summary), so the clock, not a count, ends a step.
+            while True:
+                upto = _range_end(conn, after, ops_per_step or SUBRANGE_OPS)
+                report.winners += _rebuild_range(conn, after, upto)
+                summaries.refresh(conn)  # here, so that its cost counts in this step
+                after, done = upto, upto is None
+                if done or ops_per_step or time.perf_counter() - started >= step_s:
+                    break
+        report.timed(started)
         _pause(pause_s, between_steps)
-        if upto is None:
-            break
-        after = upto
     for table in oplog.STATE_TABLES:
         position: int | None = 0
         while position is not None:
