@@ -145,7 +145,7 @@ class RebuildReport:
         return self.step_s[-1]
 
 
-def rebuild_in_steps(db: Database, *, step_s: float = 0.015, pause_s: float = 0.002,
+def rebuild_in_steps(db: Database, *, step_s: float = 0.008, pause_s: float = 0.002,
                      ops_per_step: int | None = None,
                      between_steps: Callable[[], None] | None = None) -> RebuildReport:
     """Rebuild the state from the op-log as `oplog.rebuild` does, in write transactions
