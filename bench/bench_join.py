@@ -66,7 +66,7 @@ class Seed:
             rows = conn.execute(f"SELECT {', '.join(oplog.OP_COLUMNS)} FROM ops ORDER BY rowid"
                                 ).fetchall()
             types = dict(conn.execute("SELECT sha256, content_type FROM blobs").fetchall())
-        self.ops = [oplog.OpRecord(*r[:-1], confirmed=bool(r[-1])).as_dict() for r in rows]
+        self.ops = [oplog.OpRecord.from_row(r).as_dict() for r in rows]
         self.files = {sha: (demo.blobs.read(sha), types[sha]) for sha in types}
         self.hlc = max(op["hlc"] for op in self.ops)
         demo.close()

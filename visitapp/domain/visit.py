@@ -167,9 +167,11 @@ class AreaState:
     def visible_items(self) -> list[Item]:
         return self.form.visible_items(self.values())
 
-    def progress(self) -> Progress:
+    def progress(self, visible: list[Item] | None = None) -> Progress:
+        """Answered, visible and required-but-missing items; pass `visible_items()` when
+        already at hand (show_if is worked out over every item)."""
         values = self.values()
-        visible = self.form.visible_items(values)
+        visible = self.form.visible_items(values) if visible is None else visible
         answered = sum(1 for item in visible if item.id in values)
         missing = sum(1 for item in visible if item.required and item.id not in values)
         return Progress(answered=answered, visible=len(visible), required_missing=missing)
@@ -185,11 +187,11 @@ class AreaState:
             return None
         return answer.team_rag or item.suggested_rag(answer.value)
 
-    def rag(self) -> AreaRating:
+    def rag(self, visible: list[Item] | None = None) -> AreaRating:
         counts: Counter[str] = Counter()
         ratings: list[tuple[str, bool]] = []
         critical_reds: list[str] = []
-        for item in self.visible_items():
+        for item in self.visible_items() if visible is None else visible:
             rating = self.item_rag(item)
             if rating is not None:
                 counts[rating] += 1

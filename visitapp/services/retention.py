@@ -21,6 +21,7 @@ from datetime import date, timedelta
 
 from visitapp.errors import UserError
 from visitapp.services.app import Services
+from visitapp.store import sync_state
 from visitapp.store.blob_refs import referenced_blobs
 
 FINISHED = ("feedback_given", "closed")
@@ -41,8 +42,7 @@ def unsent(services: Services, visit_id: str) -> Unsent:
 
 
 def _unsent(conn: sqlite3.Connection, visit_id: str) -> Unsent:
-    changes = conn.execute("SELECT COUNT(*) FROM ops WHERE visit_id = ? AND pushed = 0",
-                           (visit_id,)).fetchone()[0]
+    changes = sync_state.visit_pending_count(conn, visit_id)
     files = referenced_blobs(conn, visit_id)
     sent = {sha for (sha,) in conn.execute(
         "SELECT sha256 FROM sync_blobs WHERE state = 'uploaded'")}

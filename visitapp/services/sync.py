@@ -199,9 +199,7 @@ class SyncService:
     def status(self) -> SyncStatus:
         with self.db.read() as conn:
             state = sync_state.get_state(conn)
-            pending = conn.execute(
-                "SELECT COUNT(*) FROM ops WHERE pushed = 0 "
-                "AND op_id NOT IN (SELECT op_id FROM sync_rejections)").fetchone()[0]
+            pending = sync_state.unsent_count(conn)
             rejected = sync_state.rejections(conn)
             set_aside = outbox.quarantined(conn)
         return SyncStatus(

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date as date_cls
 from typing import Any
 
 from visitapp.domain import privacy
 from visitapp.domain.forms import AREA_KINDS, AnswerType, Form, Item
 from visitapp.domain.ids import area_key, new_id
+from visitapp.domain.summary import AreaSummary, VisitSummary
 from visitapp.domain.values import parse_value
 from visitapp.domain.visit import (
     AnswerState,
@@ -33,7 +34,7 @@ from visitapp.domain.visit import (
 )
 from visitapp.errors import BadValue, NotFound, PatientDataWarning
 from visitapp.services.catalogue import FormCatalogue
-from visitapp.store import office_data, oplog
+from visitapp.store import office_data, oplog, summaries
 from visitapp.store.db import Database, utc_now
 from visitapp.store.entities import winning_values
 
@@ -172,6 +173,18 @@ class VisitService:
             ).fetchall()
         return [dict(zip(("id", "system", "site", "date", "visit_type", "status"), r, strict=True))
                 for r in rows]
+
+    def summaries(self) -> list[VisitSummary]:
+        """The visits of `list_visits`, each with its progress, from one row a visit."""
+        with self.db.read() as conn:
+            return summaries.visit_rows(conn)
+
+    def area_summaries(self, wanted: Iterable[tuple[str, str]]
+                       ) -> dict[tuple[str, str], AreaSummary]:
+        """Some areas in a line each (label, progress, visible items), by (visit id, area
+        key), without loading their visits; areas a visit does not show are left out."""
+        with self.db.read() as conn:
+            return summaries.area_rows(conn, wanted)
 
     def resolve_visit_id(self, prefix: str) -> str:
         """Accept a whole visit id or an unambiguous prefix of one (at least 4 characters)."""

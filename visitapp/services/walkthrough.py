@@ -19,6 +19,7 @@ from typing import Any
 
 from visitapp.services.app import Services
 from visitapp.services.demo import create_demo_visit
+from visitapp.store import sync_state
 
 
 def ensure_demo_visit(services: Services, on: date) -> str | None:
@@ -121,7 +122,5 @@ def pending_by_visit(services: Services) -> dict[str, int]:
     Refused changes are left out, as in `SyncService.status`.
     """
     with services.db.read() as conn:
-        rows = conn.execute(
-            "SELECT visit_id, COUNT(*) FROM ops WHERE pushed = 0 "
-            "AND op_id NOT IN (SELECT op_id FROM sync_rejections) GROUP BY visit_id").fetchall()
-    return {visit_id: int(n) for visit_id, n in rows if visit_id}
+        counts = sync_state.unsent_by_visit(conn)
+    return {visit_id: n for visit_id, n in counts.items() if visit_id}

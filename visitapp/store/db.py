@@ -104,6 +104,7 @@ class Database:
         self._key = key
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._write_lock = threading.RLock()  # a nested write still fails in SQLite, not here
         self._connections: list[sqlite3.Connection] = []
         try:
             conn = self._conn()
@@ -129,16 +130,35 @@ class Database:
         return conn
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: BEGIN IMMEDIATE ... COMMIT, rolled back on any error."""
+    def write(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """A write transaction: BEGIN IMMEDIATE ... COMMIT, rolled back on any error.
+
+        `durable=False` commits without waiting for the disk (synchronous=NORMAL, this
+        transaction only): for writes the op-log can redo, such as a rebuild's steps, never
+        for an op. In WAL a crash then loses at most the last such commits, whole, and the
+        next durable commit makes them durable too.
+        """
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        if not durable:
+            conn.execute("PRAGMA synchronous = NORMAL")
+            try:
+                with self.write() as same:
+                    yield same
+            finally:
+                conn.execute("PRAGMA synchronous = FULL")
+            return
+        # Writers of this process queue here, where a release wakes the next at once,
+        # rather than in SQLite's busy handler, which polls at up to 100 ms apart: an
+        # answer given while a rebuild works in steps waits one step, not a poll.
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                _before_commit(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -188,6 +208,15 @@ class Database:
 
 UPGRADED = ("upgraded to signed changes: changes made before keep their old tablet id, "
             "new ones are signed under an id made from this tablet's key")
+
+
+def _before_commit(conn: sqlite3.Connection) -> None:
+    """Bring the visit summaries up to date in the transaction that changed their inputs
+    (visitapp/store/summaries.py); costs one empty lookup when nothing changed."""
+    if conn.execute("SELECT 1 FROM summary_stale LIMIT 1").fetchone() is not None:
+        from visitapp.store import summaries  # the domain's forms: only when needed
+
+        summaries.refresh(conn)
 
 
 def ms_to_iso(ms: int) -> str:

@@ -252,6 +252,134 @@ MIGRATIONS: tuple[Migration, ...] = (
         """,
     ),
     Migration(
+        # Flat costs as history grows (issue 15). 0008 belongs to the sync signing change;
+        # the two are independent, so either may be applied first.
+        # - pending_ops: unsent ops per visit, kept exact by triggers on `ops` (so every
+        #   path that writes, settles or deletes ops counts, with no Python to forget);
+        #   the unsynced count reads a handful of rows instead of every pending op.
+        # (Triggers say ON CONFLICT DO NOTHING, not INSERT OR IGNORE: an OR clause in a
+        # trigger gives way to the conflict policy of the statement that fired it.)
+        # - area_summary / visit_summary: progress and RAG per area and per visit, for
+        #   the visits screen; triggers on what they are computed from mark an area
+        #   stale, and Database.write() recomputes stale areas before it commits
+        #   (visitapp/store/summaries.py), so they change in the op's own transaction.
+        "0009_pending_counts_and_summaries",
+        """
+        CREATE TABLE pending_ops (
+            visit_id TEXT PRIMARY KEY,
+            count INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO pending_ops (visit_id, count)
+            SELECT visit_id, COUNT(*) FROM ops WHERE pushed = 0 GROUP BY visit_id;
+        CREATE TRIGGER pending_ops_on_insert AFTER INSERT ON ops WHEN NEW.pushed = 0
+        BEGIN
+            INSERT INTO pending_ops (visit_id, count) VALUES (NEW.visit_id, 1)
+                ON CONFLICT (visit_id) DO UPDATE SET count = count + 1;
+        END;
+        CREATE TRIGGER pending_ops_on_settle AFTER UPDATE OF pushed ON ops
+            WHEN (OLD.pushed = 0) != (NEW.pushed = 0)
+        BEGIN
+            INSERT INTO pending_ops (visit_id, count) VALUES (NEW.visit_id, 0)
+                ON CONFLICT (visit_id) DO NOTHING;
+            UPDATE pending_ops SET count = count + CASE WHEN NEW.pushed = 0 THEN 1 ELSE -1 END
+                WHERE visit_id = NEW.visit_id;
+        END;
+        CREATE TRIGGER pending_ops_on_delete AFTER DELETE ON ops WHEN OLD.pushed = 0
+        BEGIN
+            UPDATE pending_ops SET count = count - 1 WHERE visit_id = OLD.visit_id;
+        END;
+        CREATE TRIGGER pending_ops_on_move AFTER UPDATE OF visit_id ON ops
+            WHEN NEW.pushed = 0 AND NEW.visit_id != OLD.visit_id
+        BEGIN
+            UPDATE pending_ops SET count = count - 1 WHERE visit_id = OLD.visit_id;
+            INSERT INTO pending_ops (visit_id, count) VALUES (NEW.visit_id, 1)
+                ON CONFLICT (visit_id) DO UPDATE SET count = count + 1;
+        END;
+        CREATE TABLE area_summary (
+            visit_id TEXT NOT NULL,
+            area_key TEXT NOT NULL,
+            answered INTEGER NOT NULL,
+            visible INTEGER NOT NULL,
+            required_missing INTEGER NOT NULL,
+            green INTEGER NOT NULL,
+            amber INTEGER NOT NULL,
+            red INTEGER NOT NULL,
+            rag TEXT,
+            visible_items TEXT NOT NULL,
+            PRIMARY KEY (visit_id, area_key)
+        ) WITHOUT ROWID;
+        CREATE TABLE visit_summary (
+            visit_id TEXT PRIMARY KEY,
+            areas INTEGER NOT NULL,
+            answered INTEGER NOT NULL,
+            visible INTEGER NOT NULL,
+            required_missing INTEGER NOT NULL,
+            green INTEGER NOT NULL,
+            amber INTEGER NOT NULL,
+            red INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE summary_stale (
+            visit_id TEXT NOT NULL,
+            area_key TEXT NOT NULL,
+            PRIMARY KEY (visit_id, area_key)
+        ) WITHOUT ROWID;
+        INSERT INTO summary_stale (visit_id, area_key) SELECT visit_id, key FROM areas;
+        CREATE TRIGGER summary_on_area_insert AFTER INSERT ON areas BEGIN
+            INSERT INTO summary_stale VALUES (NEW.visit_id, NEW.key)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER summary_on_area_update AFTER UPDATE ON areas BEGIN
+            INSERT INTO summary_stale VALUES (NEW.visit_id, NEW.key)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER summary_on_area_delete AFTER DELETE ON areas BEGIN
+            INSERT INTO summary_stale VALUES (OLD.visit_id, OLD.key)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER summary_on_answer_insert AFTER INSERT ON answers BEGIN
+            INSERT INTO summary_stale VALUES (NEW.visit_id, NEW.area_key)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER summary_on_answer_update AFTER UPDATE ON answers BEGIN
+            INSERT INTO summary_stale VALUES (NEW.visit_id, NEW.area_key)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER summary_on_answer_delete AFTER DELETE ON answers BEGIN
+            INSERT INTO summary_stale VALUES (OLD.visit_id, OLD.area_key)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER summary_on_rating_insert AFTER INSERT ON field_clock
+            WHEN NEW.entity IN ('rating', 'area_rating')
+        BEGIN
+            INSERT INTO summary_stale VALUES (NEW.visit_id, CASE NEW.entity
+                WHEN 'rating' THEN substr(NEW.entity_id, 1, instr(NEW.entity_id, '/') - 1)
+                ELSE NEW.entity_id END)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER summary_on_rating_update AFTER UPDATE OF op_id ON field_clock
+            WHEN NEW.entity IN ('rating', 'area_rating')
+        BEGIN
+            INSERT INTO summary_stale VALUES (NEW.visit_id, CASE NEW.entity
+                WHEN 'rating' THEN substr(NEW.entity_id, 1, instr(NEW.entity_id, '/') - 1)
+                ELSE NEW.entity_id END)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER summary_on_rating_delete AFTER DELETE ON field_clock
+            WHEN OLD.entity IN ('rating', 'area_rating')
+        BEGIN
+            INSERT INTO summary_stale VALUES (OLD.visit_id, CASE OLD.entity
+                WHEN 'rating' THEN substr(OLD.entity_id, 1, instr(OLD.entity_id, '/') - 1)
+                ELSE OLD.entity_id END)
+                ON CONFLICT DO NOTHING;
+        END;
+        CREATE TRIGGER summary_on_form AFTER INSERT ON form_versions BEGIN
+            INSERT INTO summary_stale
+                SELECT visit_id, key FROM areas WHERE form_hash = NEW.hash
+                ON CONFLICT DO NOTHING;
+        END
+        """,
+    ),
+    Migration(
         # What the programme office sends (issue 14), made from its signed ops: the status
         # of each visit's actions, the exemplar library, and the checklist version
         # published for each area kind. (0008 and 0009 belong to other work.)
@@ -333,4 +461,16 @@ def apply(conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIO
 
 def _statements(sql: str) -> list[str]:
     # executescript() would COMMIT our transaction first; run statement by statement.
-    return [s.strip() for s in sql.split(";") if s.strip()]
+    # A trigger body holds semicolons of its own: join pieces until SQLite calls the
+    # statement complete.
+    statements: list[str] = []
+    pending = ""
+    for piece in sql.split(";"):
+        pending = f"{pending};{piece}" if pending else piece
+        if sqlite3.complete_statement(pending + ";"):
+            if pending.strip():
+                statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        statements.append(pending.strip())
+    return statements

@@ -341,7 +341,10 @@ def _merge(conn: sqlite3.Connection, op: OpRecord) -> bool:
 
 
 def rebuild(conn: sqlite3.Connection) -> int:
-    """Throw away the state tables and rebuild them from the op-log; call in a write."""
+    """Throw away the state tables and rebuild them from the op-log; call in a write.
+
+    One transaction: answering waits for all of it. `visitapp.store.rebuild` does the same
+    in short steps."""
     for table in STATE_TABLES:
         conn.execute(f"DELETE FROM {table}")
     conn.execute("DELETE FROM field_clock")
@@ -357,11 +360,15 @@ def rebuild(conn: sqlite3.Connection) -> int:
         """
     ).fetchall()
     for row in rows:
-        op = OpRecord.from_row(row)
-        conn.execute(_SET_CLOCK, (op.visit_id, op.entity, op.entity_id, op.field, op.op_id,
-                                  op.hlc, op.device_id))
-        _materialise(conn, op)
+        apply_winner(conn, OpRecord.from_row(row))
     return len(rows)
+
+
+def apply_winner(conn: sqlite3.Connection, op: OpRecord) -> None:
+    """Make `op` its field's winner and materialise it (a rebuild knows it wins)."""
+    conn.execute(_SET_CLOCK, (op.visit_id, op.entity, op.entity_id, op.field, op.op_id,
+                              op.hlc, op.device_id))
+    _materialise(conn, op)
 
 
 def ops_for_visit(conn: sqlite3.Connection, visit_id: str) -> list[OpRecord]:

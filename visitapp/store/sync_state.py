@@ -148,7 +148,40 @@ def record_attempt(conn: sqlite3.Connection, *, ok: bool, error: str | None,
 
 
 def pending_count(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("SELECT COUNT(*) FROM ops WHERE pushed = 0").fetchone()[0])
+    """Ops not yet acknowledged by the office, refused ones included. Read from the
+    per-visit totals the `ops` triggers keep (migration 0009): a row a visit, not a scan of
+    every pending op (143 ms at 500,000)."""
+    return int(conn.execute("SELECT COALESCE(SUM(count), 0) FROM pending_ops").fetchone()[0])
+
+
+# Refused ops still pending, per visit: sync_rejections is short (what the office turned
+# down and nobody retried), so this costs a lookup per refusal, not per pending op. CROSS
+# JOIN keeps SQLite to that order: left to itself it may walk every pending op instead.
+_REFUSED_PENDING = ("SELECT o.visit_id, COUNT(*) FROM sync_rejections r "
+                    "CROSS JOIN ops o ON o.op_id = r.op_id WHERE o.pushed = 0 "
+                    "GROUP BY o.visit_id")
+
+
+def unsent_count(conn: sqlite3.Connection) -> int:
+    """Changes waiting to sync: pending ops less those the office refused."""
+    refused = sum(n for _, n in conn.execute(_REFUSED_PENDING))
+    return pending_count(conn) - int(refused)
+
+
+def unsent_by_visit(conn: sqlite3.Connection) -> dict[str, int]:
+    """`unsent_count` per visit, visits with none left out."""
+    counts = {visit_id: int(n) for visit_id, n in conn.execute(
+        "SELECT visit_id, count FROM pending_ops WHERE count > 0")}
+    for visit_id, refused in conn.execute(_REFUSED_PENDING):
+        counts[visit_id] = counts.get(visit_id, 0) - int(refused)
+    return {visit_id: n for visit_id, n in counts.items() if n > 0}
+
+
+def visit_pending_count(conn: sqlite3.Connection, visit_id: str) -> int:
+    """Ops of one visit not yet acknowledged by the office, refused ones included."""
+    row = conn.execute("SELECT count FROM pending_ops WHERE visit_id = ?",
+                       (visit_id,)).fetchone()
+    return int(row[0]) if row else 0
 
 
 def rejections(conn: sqlite3.Connection) -> list[tuple[str, str]]:

@@ -214,3 +214,49 @@ class PublishedForm(SQLModel, table=True):
     form_id: str | None = None
     version: int | None = None
     published_at: str | None = None
+
+
+class PendingOps(SQLModel, table=True):
+    """Unsent ops per visit (migration 0009): kept exact by triggers on `ops`."""
+
+    __tablename__ = "pending_ops"
+    visit_id: str = Field(primary_key=True)
+    count: int
+
+
+class AreaSummary(SQLModel, table=True):
+    """An area's progress and RAG (visitapp/store/summaries.py), for the visits screen."""
+
+    __tablename__ = "area_summary"
+    visit_id: str = Field(primary_key=True)
+    area_key: str = Field(primary_key=True)
+    answered: int
+    visible: int
+    required_missing: int
+    green: int
+    amber: int
+    red: int
+    rag: str | None = None
+    visible_items: str  # JSON list of the visible item ids, in order
+
+
+class VisitSummary(SQLModel, table=True):
+    """A visit's totals over its area summaries: one row a visit for the visits screen."""
+
+    __tablename__ = "visit_summary"
+    visit_id: str = Field(primary_key=True)
+    areas: int
+    answered: int
+    visible: int
+    required_missing: int
+    green: int
+    amber: int
+    red: int
+
+
+class SummaryStale(SQLModel, table=True):
+    """Areas whose summary is behind their state; emptied before every commit."""
+
+    __tablename__ = "summary_stale"
+    visit_id: str = Field(primary_key=True)
+    area_key: str = Field(primary_key=True)

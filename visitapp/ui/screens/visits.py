@@ -6,7 +6,6 @@ from typing import Any
 
 import flet as ft
 
-from visitapp.services.walkthrough import pending_by_visit
 from visitapp.ui import theme
 from visitapp.ui import viewmodels as vm
 from visitapp.ui.available import AvailableSection
@@ -58,38 +57,28 @@ class VisitsScreen:
     def refresh(self) -> None:
         self.app.sync_status = self.app.services.sync.status()  # a quick count
         self._show_sync()
-        visits = self.app.services.visits
-        rows = visits.list_visits()
-        pending = pending_by_visit(self.app.services)
-        enrolled = self.app.sync_status.enrolled
-        self.available.refresh(enrolled)
+        rows = vm.visit_rows(self.app.services, self.app.sync_status.enrolled,
+                             self.app.prefs.last_position)
+        self.available.refresh(self.app.sync_status.enrolled)
         controls: list[ft.Control] = []
         for row in rows:
-            state = visits.load(row["id"])
-            p = state.progress()
-            where = " · ".join(x for x in (state.trust, state.site) if x)
             text = ft.Column(spacing=4, expand=True, controls=[
-                ft.Text(state.title, size=18, weight=ft.FontWeight.BOLD,
+                ft.Text(row.title, size=18, weight=ft.FontWeight.BOLD,
                         color=theme.NHS_DARK_BLUE),
-                ft.Text(where, size=BODY, color=theme.NHS_TEXT, visible=bool(where)),
-                ft.Text(f"{state.date} · {vm.visit_type_label(state.visit_type)} · "
-                        f"{len(state.areas)} areas · {p.answered} of {p.visible} answered",
-                        size=BODY, color=theme.NHS_TEXT),
-                sem(f"visit-sync-{row['id']}", ft.Text(
-                    vm.visit_sync_text(pending.get(row["id"], 0), enrolled,
-                                      demo=vm.is_demo(state)), size=14,
-                    color=theme.NHS_SECONDARY_TEXT)),
+                ft.Text(row.where, size=BODY, color=theme.NHS_TEXT, visible=bool(row.where)),
+                ft.Text(row.detail, size=BODY, color=theme.NHS_TEXT),
+                sem(f"visit-sync-{row.id}", ft.Text(row.sync_text, size=14,
+                                                    color=theme.NHS_SECONDARY_TEXT)),
             ])
             body = card(ft.Row([text, ft.Icon(ft.Icons.CHEVRON_RIGHT, color=theme.NHS_BLUE)]),
-                        on_click=lambda e, vid=row["id"]: self.app.go(f"/visit/{vid}"))
+                        on_click=lambda e, vid=row.id: self.app.go(f"/visit/{vid}"))
             controls.append(ft.Semantics(
-                identifier=f"visit-{row['id']}", button=True, container=True,
-                label=f"Open visit: {state.title}, {state.date}", content=body))
-            resume = vm.continue_at(state, self.app.prefs.last_position(row["id"]))
-            if resume is not None:
+                identifier=f"visit-{row.id}", button=True, container=True,
+                label=f"Open visit: {row.title}, {row.date}", content=body))
+            if row.resume is not None:
                 controls.append(ft.Row([button(
-                    f"continue-{row['id']}", resume.label,
-                    lambda e, r=resume.route(row["id"]): self.app.go(r),
+                    f"continue-{row.id}", row.resume.label,
+                    lambda e, r=row.resume.route(row.id): self.app.go(r),
                     icon=ft.Icons.PLAY_ARROW, primary=True)],
                     alignment=ft.MainAxisAlignment.END))
         if not controls:

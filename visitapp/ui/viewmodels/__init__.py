@@ -87,6 +87,7 @@ from visitapp.ui.viewmodels.overview import (
     area_choices,
     area_kind_choices,
     continue_at,
+    continue_in,
 )
 from visitapp.ui.viewmodels.status import (
     is_demo,
@@ -95,11 +96,15 @@ from visitapp.ui.viewmodels.status import (
     sync_status_short,
     visit_sync_text,
 )
+from visitapp.ui.viewmodels.visit_list import VisitRow, visit_rows
 
 __all__ = [
+    "VisitRow",
+    "visit_rows",
     "is_demo",
     "ContinueAt",
     "continue_at",
+    "continue_in",
     "item_markers",
     "user_words",
     "ChecklistViewModel",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from visitapp.domain.forms import AREA_KINDS
+from visitapp.domain.summary import AreaSummary
 from visitapp.domain.visit import (
     AreaState,
     VisitState,
@@ -108,10 +109,14 @@ def continue_at(state: VisitState, position: tuple[str, str] | None) -> Continue
     area are still in the visit (an item hidden by show_if since counts from the top)."""
     if position is None:
         return None
-    area = state.area(position[0])
-    if area is None or area.form.item(position[1]) is None:
+    return continue_in(state.area(position[0]), position[1])
+
+
+def continue_in(area: AreaState | AreaSummary | None, item_id: str) -> ContinueAt | None:
+    """`continue_at` for one area: a loaded one, or its summary (the visits screen)."""
+    if area is None or area.form.item(item_id) is None:
         return None
     visible = [i.id for i in area.visible_items()]
-    where = (f", item {visible.index(position[1]) + 1} of {len(visible)}"
-             if position[1] in visible else "")
-    return ContinueAt(area.key, position[1], f"Continue: {area.label}{where}")
+    where = (f", item {visible.index(item_id) + 1} of {len(visible)}"
+             if item_id in visible else "")
+    return ContinueAt(area.key, item_id, f"Continue: {area.label}{where}")

@@ -1,0 +1,216 @@
+"""Per-area and per-visit progress and RAG, kept in step with the state they come from.
+
+The visits screen needs, for each visit, how many areas it has and how much is answered;
+working that out means loading every answer of every visit (285 ms at 100 visits). So it
+is kept in `area_summary` and `visit_summary` (migration 0009) and read as one row a visit.
+
+How they stay right: triggers on what a summary is computed from (areas, answers, the
+team's ratings in field_clock, a form version arriving) add the area to
+`summary_stale`; `Database.write()` calls `refresh` just before it commits, which
+recomputes only the stale areas and their visits. So a summary changes in the same
+transaction as the ops that change it, whatever wrote them (a local edit, a pull, a
+bundle, a rebuild, a release), and a pull of 500 answers to one area recomputes it once.
+
+The figures are the domain's own (`AreaState.progress()` and `.rag()` over the same rows
+`VisitService.load` reads), so the screen shows exactly what the visit shows when opened;
+tests/store/test_summaries.py checks that against `load` under random edits.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from visitapp.domain.forms import Form
+from visitapp.domain.summary import AreaSummary, VisitSummary
+from visitapp.domain.visit import AnswerState, AreaState
+
+RAGS = ("green", "amber", "red")
+ITEM_RATING_ENTITY = "rating"  # as visitapp.services.visits: id "area_key/item_id"
+AREA_RATING_ENTITY = "area_rating"  # id area_key
+
+
+class _FormCache:
+    """Parsed forms by content hash. A hash names one content forever, so an entry can
+    never go stale; it only saves parsing the same checklist on every answer."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._forms: dict[str, Form] = {}
+        self._lock = threading.Lock()
+
+    def get(self, conn: sqlite3.Connection, form_hash: str, *, held: bool = False
+            ) -> Form | None:
+        # Whether this tablet holds the form is asked of its database (unless the caller
+        # just did: `held`), so a summary never depends on what another database in this
+        # process has seen.
+        if not held and conn.execute("SELECT 1 FROM form_versions WHERE hash = ?",
+                                     (form_hash,)).fetchone() is None:
+            return None  # not arrived yet: the form_versions trigger marks the area again
+        with self._lock:
+            form = self._forms.get(form_hash)
+        if form is not None:
+            return form
+        row = conn.execute("SELECT content FROM form_versions WHERE hash = ?",
+                           (form_hash,)).fetchone()
+        form = Form.model_validate(json.loads(row[0]))
+        with self._lock:
+            if len(self._forms) >= self._size:
+                self._forms.pop(next(iter(self._forms)))
+            self._forms[form_hash] = form
+        return form
+
+
+FORMS = _FormCache()
+
+
+def _known_rag(value: Any) -> str | None:
+    return value if value in RAGS else None
+
+
+def area_state(conn: sqlite3.Connection, visit_id: str, key: str) -> AreaState | None:
+    """The area as `VisitService.load` builds it (answers and the team's ratings), or None
+    when load would not show it (deleted, no form, or its form not on this tablet)."""
+    row = conn.execute(
+        "SELECT kind, label, form_hash, position, done FROM areas WHERE visit_id = ? AND "
+        "key = ? AND COALESCE(deleted, 0) = 0 AND form_hash IS NOT NULL",
+        (visit_id, key)).fetchone()
+    if row is None:
+        return None
+    form = FORMS.get(conn, row[2])
+    if form is None:
+        return None
+    area = AreaState(key=key, kind=row[0], label=row[1], form=form, position=row[3] or 0,
+                     done=bool(row[4]))
+    for item_id, value, note in conn.execute(
+            "SELECT item_id, value, note FROM answers WHERE visit_id = ? AND area_key = ?",
+            (visit_id, key)):
+        if value is None and note is None:
+            continue
+        area.answers[item_id] = AnswerState(value=None if value is None else json.loads(value),
+                                            note=note)
+    # The team's ratings: winning ops of entities with no state table. The id range is
+    # "key/" up to "key0" ('0' follows '/'), which the field_clock key can seek.
+    for entity_id, value in conn.execute(
+            "SELECT fc.entity_id, o.value FROM field_clock fc JOIN ops o ON o.op_id = fc.op_id "
+            "WHERE fc.visit_id = ? AND fc.entity = ? AND fc.entity_id >= ? "
+            "AND fc.entity_id < ? AND fc.field = 'rag'",
+            (visit_id, ITEM_RATING_ENTITY, key + "/", key + "0")):
+        item_id = entity_id[len(key) + 1:]
+        rag = _known_rag(json.loads(value))
+        if rag is not None:
+            area.answers.setdefault(item_id, AnswerState()).team_rag = rag
+    team = conn.execute(
+        "SELECT o.value FROM field_clock fc JOIN ops o ON o.op_id = fc.op_id "
+        "WHERE fc.visit_id = ? AND fc.entity = ? AND fc.entity_id = ? AND fc.field = 'rag'",
+        (visit_id, AREA_RATING_ENTITY, key)).fetchone()
+    area.team_rag = _known_rag(json.loads(team[0])) if team else None
+    return area
+
+
+_UPSERT_AREA = (
+    "INSERT INTO area_summary (visit_id, area_key, answered, visible, required_missing, "
+    "green, amber, red, rag, visible_items) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (visit_id, area_key) DO UPDATE SET answered = excluded.answered, "
+    "visible = excluded.visible, required_missing = excluded.required_missing, "
+    "green = excluded.green, amber = excluded.amber, red = excluded.red, rag = excluded.rag, "
+    "visible_items = excluded.visible_items"
+)
+_VISIT_TOTALS = (
+    "SELECT COUNT(*), SUM(answered), SUM(visible), SUM(required_missing), SUM(green), "
+    "SUM(amber), SUM(red) FROM area_summary WHERE visit_id = ?"
+)
+_UPSERT_VISIT = (
+    "INSERT INTO visit_summary (visit_id, areas, answered, visible, required_missing, green, "
+    "amber, red) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (visit_id) DO UPDATE SET "
+    "areas = excluded.areas, answered = excluded.answered, visible = excluded.visible, "
+    "required_missing = excluded.required_missing, green = excluded.green, "
+    "amber = excluded.amber, red = excluded.red"
+)
+
+
+def has_stale(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM summary_stale LIMIT 1").fetchone() is not None
+
+
+def refresh(conn: sqlite3.Connection) -> int:
+    """Recompute the stale areas and their visits; call inside a write. Returns how many."""
+    stale = conn.execute("SELECT visit_id, area_key FROM summary_stale").fetchall()
+    if not stale:
+        return 0
+    for visit_id, key in stale:
+        refresh_area(conn, visit_id, key)
+    refresh_visits(conn, {visit_id for visit_id, _ in stale})
+    # Writing the summaries fires no trigger, so nothing new is stale now.
+    conn.execute("DELETE FROM summary_stale")
+    return len(stale)
+
+
+def refresh_area(conn: sqlite3.Connection, visit_id: str, key: str) -> None:
+    area = area_state(conn, visit_id, key)
+    if area is None:
+        conn.execute("DELETE FROM area_summary WHERE visit_id = ? AND area_key = ?",
+                     (visit_id, key))
+        return
+    visible = area.visible_items()
+    progress = area.progress(visible)
+    rag = area.rag(visible)
+    conn.execute(_UPSERT_AREA, (
+        visit_id, key, progress.answered, progress.visible, progress.required_missing,
+        rag.counts["green"],
+        rag.counts["amber"], rag.counts["red"], rag.overall,
+        json.dumps([item.id for item in visible], separators=(",", ":"))))
+
+
+def refresh_visits(conn: sqlite3.Connection, visit_ids: Iterable[str]) -> None:
+    for visit_id in visit_ids:
+        totals = conn.execute(_VISIT_TOTALS, (visit_id,)).fetchone()
+        if totals[0] == 0:
+            conn.execute("DELETE FROM visit_summary WHERE visit_id = ?", (visit_id,))
+        else:
+            conn.execute(_UPSERT_VISIT, (visit_id, *totals))
+
+
+# --- reading ---------------------------------------------------------------------------
+
+def visit_rows(conn: sqlite3.Connection) -> list[VisitSummary]:
+    """Every visit on the tablet (as `list_visits`: named ones, newest first), one row
+    each, with its progress and RAG counts."""
+    rows = conn.execute(
+        "SELECT v.id, v.system, v.trust, v.site, v.date, v.visit_type, v.status, "
+        "s.areas, s.answered, s.visible, s.required_missing, s.green, s.amber, s.red "
+        "FROM visits v LEFT JOIN visit_summary s ON s.visit_id = v.id "
+        "WHERE v.system IS NOT NULL ORDER BY v.date DESC, v.system").fetchall()
+    return [VisitSummary(*r[:7], areas=r[7] or 0, answered=r[8] or 0, visible=r[9] or 0,
+                         required_missing=r[10] or 0,
+                         rag_counts={"green": r[11] or 0, "amber": r[12] or 0,
+                                     "red": r[13] or 0})
+            for r in rows]
+
+
+def area_rows(conn: sqlite3.Connection, wanted: Iterable[tuple[str, str]]
+              ) -> dict[tuple[str, str], AreaSummary]:
+    """Some areas' summaries by (visit id, area key), in one query; areas a visit does not
+    show are left out (a summary exists only for an area with its form on the tablet)."""
+    pairs = list(wanted)
+    found: dict[tuple[str, str], AreaSummary] = {}
+    for i in range(0, len(pairs), 400):  # SQLite's variable limit, two a pair
+        chunk = pairs[i:i + 400]
+        values = ", ".join("(?, ?)" for _ in chunk)
+        for visit_id, key, label, form_hash, answered, visible, ids in conn.execute(
+                f"WITH wanted (visit_id, area_key) AS (VALUES {values}) "
+                "SELECT s.visit_id, s.area_key, a.label, a.form_hash, s.answered, s.visible, "
+                "s.visible_items FROM wanted w "
+                "CROSS JOIN area_summary s ON s.visit_id = w.visit_id AND s.area_key = w.area_key "
+                "JOIN areas a ON a.visit_id = s.visit_id AND a.key = s.area_key "
+                "JOIN form_versions f ON f.hash = a.form_hash",
+                [x for pair in chunk for x in pair]):
+            form = FORMS.get(conn, form_hash, held=True)
+            if form is not None:
+                found[(visit_id, key)] = AreaSummary(
+                    key=key, label=label, form=form, answered=answered, visible=visible,
+                    visible_ids=tuple(json.loads(ids)))
+    return found
