@@ -169,6 +169,10 @@ class SyncReport:
     blob_problems: list[str] = field(default_factory=list)
     clock_skew_ms: int | None = None
     visit_id: str = ""  # the visit a fetch brought (sync.holdings.fetch)
+    # Set by the app after a sync (visitapp.services.retention): finished visits this
+    # tablet let go of, safe at the office, and the period that applied.
+    released: list[str] = field(default_factory=list)
+    retention_days: int | None = None
 
     @property
     def complete(self) -> bool:

@@ -16,11 +16,41 @@ from sync.office_cli import DatabaseUrl, _engine, _now_ms
 forms_app = typer.Typer(help="Checklist versions tablets use for new areas.",
                         no_args_is_help=True)
 visits_app = typer.Typer(help="Visits scheduled for a team's tablets.", no_args_is_help=True)
+settings_app = typer.Typer(help="Settings every tablet takes at its next sync.",
+                           no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(forms_app, name="forms")
     app.add_typer(visits_app, name="visits")
+    app.add_typer(settings_app, name="settings")
+
+
+@settings_app.command("set")
+def settings_set(
+    name: Annotated[str, typer.Argument(help="The setting: retention-days.")],
+    value: Annotated[str, typer.Argument(help="Its value, e.g. 90.")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Set a programme-wide setting; it reaches every tablet at its next sync.
+    retention-days: how long a tablet keeps a finished, presented, synced visit (it stays
+    at the office), 1 to 3650, default 90."""
+    from sync.server.office import settings
+    from sync.server.store import OfficeError
+
+    if name != "retention-days":
+        raise OfficeError(f"no setting {name!r}: the one setting is retention-days")
+    days = settings.set_retention_days(_engine(database_url), value, now_ms=_now_ms())
+    typer.echo(f"retention-days set to {days}: tablets remove a finished, presented, "
+               f"synced visit {days} days after it, at their next sync", err=True)
+
+
+@settings_app.command("show")
+def settings_show(database_url: DatabaseUrl = None) -> None:
+    """The settings tablets take (one `name<TAB>value` line each)."""
+    from sync.server.office import settings
+
+    typer.echo(f"retention-days\t{settings.retention_days(_engine(database_url))}")
 
 
 @forms_app.command("publish")

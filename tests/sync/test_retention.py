@@ -3,16 +3,25 @@ tablet (it stays at the office); nothing unsent is ever removed."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from visitapp.errors import UserError
 from visitapp.services.demo import generated_photo
 from visitapp.services.feedback import mark_presented, write_report_pdf
 from visitapp.services.retention import apply_retention, release_visit, unsent
 
-TODAY = date(2026, 12, 1)
+
+def days_ago(n: int) -> str:
+    return (datetime.now(UTC).date() - timedelta(days=n)).isoformat()
+
+
+def presented_days_ago(services, tmp_path, n: int, photo_seed: int) -> str:
+    """A visit dated n days ago and presented then (the clock moved back while made)."""
+    with time_machine.travel(datetime.now(UTC) - timedelta(days=n), tick=True):
+        return presented_visit(services, tmp_path, days_ago(n), photo_seed)
 
 
 def presented_visit(services, tmp_path, on: str, photo_seed: int) -> str:
@@ -31,13 +40,15 @@ def presented_visit(services, tmp_path, on: str, photo_seed: int) -> str:
 def test_retention__removes_only_what_is_synced_presented_and_old(make_tablet, tmp_path):
     tablet = make_tablet()
     s = tablet.services
-    old = presented_visit(s, tmp_path, "2026-08-01", 1)
-    recent = presented_visit(s, tmp_path, "2026-11-20", 2)
-    old_unsent = presented_visit(s, tmp_path, "2026-07-01", 3)
+    today = datetime.now(UTC).date()
+    old = presented_days_ago(s, tmp_path, 120, 1)
+    recent = presented_days_ago(s, tmp_path, 11, 2)
+    old_unsent = presented_days_ago(s, tmp_path, 150, 3)
+    late = presented_visit(s, tmp_path, days_ago(200), 4)  # old, but presented only now
     old_unpresented = s.visits.create_visit(system="Old, not presented (fictional)",
-                                            date="2026-06-01", visit_type="diagnostic")
+                                            date=days_ago(180), visit_type="diagnostic")
     # Before any sync everything is unsent: neither retention nor release removes anything.
-    assert apply_retention(s, 90, TODAY) == []
+    assert apply_retention(s, 90, today) == []
     with pytest.raises(UserError, match="not at the programme office: sync first"):
         release_visit(s, old)
     assert tablet.sync().complete
@@ -47,8 +58,9 @@ def test_retention__removes_only_what_is_synced_presented_and_old(make_tablet, t
 
     old_files = {a.sha256 for a in s.visits.load(old).attachments}
     shared = {a.sha256 for a in s.visits.load(recent).attachments} & old_files
-    assert apply_retention(s, 90, TODAY) == [old]
-    assert {v["id"] for v in s.visits.list_visits()} == {recent, old_unsent, old_unpresented}
+    assert apply_retention(s, 90, today) == [old]
+    assert {v["id"] for v in s.visits.list_visits()} == {recent, old_unsent, old_unpresented,
+                                                          late}
     with s.db.read() as conn:
         assert conn.execute("SELECT COUNT(*) FROM ops WHERE visit_id = ?", (old,)).fetchone()[0] == 0
     assert shared and all(s.blobs.has(sha) for sha in shared)  # still needed by `recent`

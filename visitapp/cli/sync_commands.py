@@ -73,6 +73,10 @@ def sync(ctx: typer.Context) -> None:
         typer.echo(f"waiting: {waiting}", err=True)
     for problem in report.blob_problems:
         typer.echo(f"problem: {problem}", err=True)
+    if report.released:
+        typer.echo(f"removed from this tablet: {len(report.released)} finished visit(s) "
+                   f"presented more than {report.retention_days} days ago, kept at the "
+                   "programme office (`visitapp visits available`)", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -222,12 +222,20 @@ def _generic_id(_visit_id: str, _entity_id: str) -> str | None:
 # the office for no team, so no tablet can write into it (sync/README.md).
 PROGRAMME_VISIT_ID = "programme"
 ACTION_STATUSES = ("not_started", "in_progress", "done", "blocked")
+RETENTION_DAYS_RANGE = (1, 3650)  # how long a tablet keeps a finished, synced visit
 
 
 def _programme_id(visit_id: str, entity_id: str) -> str | None:
     if visit_id != PROGRAMME_VISIT_ID:
         return f"is programme-wide and must be filed under visit {PROGRAMME_VISIT_ID}"
     return _ident_id(visit_id, entity_id)
+
+
+def _retention_days(value: Any) -> str | None:
+    low, high = RETENTION_DAYS_RANGE
+    if type(value) is not int or not low <= value <= high:
+        return f"is not a whole number of days from {low} to {high}"
+    return None
 
 
 def _status(value: Any) -> str | None:
@@ -287,10 +295,12 @@ ENTITIES: dict[str, EntitySchema] = {
         "deleted": BOOL}),
     "published_form": EntitySchema(_programme_id, {
         "form_hash": SHA, "form_id": ID, "version": INT, "published_at": TEXT}),
+    # ... and programme-wide settings: how long tablets keep a finished visit.
+    "setting": EntitySchema(_programme_id, {"days": _retention_days}),
 }
 # Entities only the programme office makes: the office refuses them in a push, and a
 # tablet materialises them only from an op under the office's (pinned, verified) id.
-OFFICE_ENTITIES = frozenset({"action", "exemplar", "published_form"})
+OFFICE_ENTITIES = frozenset({"action", "exemplar", "published_form", "setting"})
 _GENERIC = EntitySchema(_generic_id)
 
 

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from sync.client import (
     clock_warning,
 )
 from sync.office_api import HttpOffice
+from visitapp.domain.timefmt import london_today
 from visitapp.errors import BadValue, NotFound
 from visitapp.services.visits import guard_text
 from visitapp.store import oplog, outbox, sync_state
@@ -97,8 +99,10 @@ class SyncStatus:
 
 class SyncService:
     def __init__(self, db: Database, blobs: Any, *, http_factory: HttpFactory = default_http,
-                 client_options: dict[str, Any] | None = None) -> None:
+                 client_options: dict[str, Any] | None = None,
+                 today: Callable[[], date] = london_today) -> None:
         self.db = db
+        self.today = today  # for retention after a sync
         self.blobs = blobs
         self.http_factory = http_factory
         self.client_options = client_options or {}
@@ -165,7 +169,13 @@ class SyncService:
             with self.http_factory(url, token) as http:
                 client = sync_engine(self.db, self.blobs, http, progress=progress,
                                      **self.client_options)
-                return client.sync()
+                report = client.sync()
+            # Only once everything is at the office can a finished visit leave the tablet
+            # (retention refuses a visit with anything unsent, whatever this says).
+            from visitapp.services.retention import retain_after_sync
+
+            report.retention_days, report.released = retain_after_sync(self, self.today())
+            return report
 
     # --- what this tablet holds (issue 15; sync.holdings) ----------------------------------
 
