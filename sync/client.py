@@ -530,6 +530,15 @@ def _not_understood(reply: Reply) -> SyncError:
                      f"understand (HTTP {reply.status}): update the app")
 
 
+def check_keys(keys: Any) -> dict[str, str]:
+    """The public keys that come with ops (a pulled page, a snapshot): device id -> key,
+    both text; anything else is not understood. Their worth is checked op by op."""
+    if not isinstance(keys, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in keys.items()):
+        raise ValueError("keys of the wrong type")
+    return keys
+
+
 def _pull_page(reply: Reply) -> dict[str, Any]:
     """A PullResponse checked by hand: the page's shape whole, then each op on its own
     with the op schema (a bad op is set aside, the page goes on)."""
@@ -542,25 +551,33 @@ def _pull_page(reply: Reply) -> dict[str, Any]:
                 raise ValueError(f"{name} is not a number")
         if type(data["has_more"]) is not bool or not isinstance(data["ops"], list):
             raise ValueError("has_more or ops of the wrong type")
-        if not isinstance(data["keys"], dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in data["keys"].items()):
-            raise ValueError("keys of the wrong type")
+        check_keys(data["keys"])
     except (ValueError, KeyError, TypeError, RecursionError) as err:
         raise _not_understood(reply) from err
+    data["ops"], data["bad"] = check_received(data["ops"])
+    return data
+
+
+def check_received(ops: list[Any], visit_id: str | None = None) -> tuple[
+        list[dict[str, Any]], list[tuple[Any, str]]]:
+    """Ops received from the office, each checked on its own with the one op schema:
+    (good ones with their optional fields filled in, (bad one, reason) pairs). With
+    `visit_id` (a snapshot), an op of another visit is bad too."""
     good: list[dict[str, Any]] = []
     bad: list[tuple[Any, str]] = []
-    for op in data["ops"]:
+    for op in ops:
         if isinstance(op, dict):
             op = dict(op)
             op.pop("server_seq", None)
         problem = op_problem(op)
+        if problem is None and visit_id is not None and op["visit_id"] != visit_id:
+            problem = f"in the snapshot of visit {visit_id} but of another visit"
         if problem:
             bad.append((op, problem))
         else:
             good.append({"prev_op_id": None, "author": None, "confirmed": False, "sig": None,
                          **op})
-    data["ops"], data["bad"] = good, bad
-    return data
+    return good, bad
 
 
 @dataclass(frozen=True)

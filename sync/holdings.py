@@ -17,10 +17,18 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from sync.client import REFUSAL_STATUSES, Refused, SyncError, SyncReport, _not_understood
+from sync.client import (
+    REFUSAL_STATUSES,
+    Refused,
+    SyncError,
+    SyncReport,
+    _not_understood,
+    check_keys,
+    check_received,
+)
 from sync.office_api import Reply
 from sync.protocol import MAX_HOLDS, PROTOCOL_VERSION
-from visitapp.domain.op_schema import IDENT, op_problem
+from visitapp.domain.op_schema import IDENT
 
 if TYPE_CHECKING:
     from sync.client import SyncClient
@@ -102,24 +110,8 @@ def _snapshot_ops(reply: Reply, visit_id: str) -> tuple[
         if not isinstance(data, dict) or data.get("visit_id") != visit_id or not isinstance(
                 data.get("ops"), list):
             raise ValueError("not a snapshot of this visit")
-        keys = data.get("keys", {})
-        if not isinstance(keys, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in keys.items()):
-            raise ValueError("keys of the wrong type")
+        keys = check_keys(data.get("keys", {}))
     except (ValueError, TypeError, RecursionError) as err:
         raise _not_understood(reply) from err
-    good: list[dict[str, Any]] = []
-    bad: list[tuple[Any, str]] = []
-    for op in data["ops"]:
-        if isinstance(op, dict):
-            op = dict(op)
-            op.pop("server_seq", None)
-        problem = op_problem(op)
-        if problem is None and op["visit_id"] != visit_id:
-            problem = f"in the snapshot of visit {visit_id} but of another visit"
-        if problem:
-            bad.append((op, problem))
-        else:
-            good.append({"prev_op_id": None, "author": None, "confirmed": False, "sig": None,
-                         **op})
+    good, bad = check_received(data["ops"], visit_id)
     return good, bad, keys

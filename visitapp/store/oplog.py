@@ -348,17 +348,23 @@ def rebuild(conn: sqlite3.Connection) -> int:
     for table in STATE_TABLES:
         conn.execute(f"DELETE FROM {table}")
     conn.execute("DELETE FROM field_clock")
-    # The winner of each field is its latest op by (hlc, device_id); apply only those.
+    return apply_winners(conn)
+
+
+def apply_winners(conn: sqlite3.Connection, where: str = "1", params: Sequence[Any] = ()
+                  ) -> int:
+    """Apply the winner of each field among the ops matching `where` (SQL over `ops`):
+    its latest op by (hlc, device_id). Returns how many were applied. Shared by the full
+    rebuild and the stepped one (`visitapp.store.rebuild`)."""
     rows = conn.execute(
         f"""
         SELECT {', '.join(OP_COLUMNS)} FROM (
             SELECT *, ROW_NUMBER() OVER (
                 PARTITION BY visit_id, entity, entity_id, field
                 ORDER BY hlc DESC, device_id DESC) AS rank
-            FROM ops)
+            FROM ops WHERE {where})
         WHERE rank = 1
-        """
-    ).fetchall()
+        """, params).fetchall()
     for row in rows:
         apply_winner(conn, OpRecord.from_row(row))
     return len(rows)

@@ -28,7 +28,7 @@ from typing import Any
 
 from visitapp.store import oplog, summaries
 from visitapp.store.db import Database
-from visitapp.store.oplog import ENTITIES, OP_COLUMNS, OpRecord
+from visitapp.store.oplog import ENTITIES
 
 Key = tuple[str, str, str]  # (visit_id, entity, entity_id): one entity, in index order
 ORPHAN_CHUNK = 500  # rows a step looked at for ops of their own: a few ms
@@ -83,18 +83,7 @@ def _rebuild_range(conn: Any, after: Key | None, upto: Key | None) -> int:
         conn.execute(f"DELETE FROM {spec.table} WHERE "
                      + " AND ".join(f"{c} = ?" for c in spec.key_columns), values)
     conn.execute(f"DELETE FROM field_clock WHERE {where}", params)
-    rows = conn.execute(
-        f"""
-        SELECT {', '.join(OP_COLUMNS)} FROM (
-            SELECT *, ROW_NUMBER() OVER (
-                PARTITION BY visit_id, entity, entity_id, field
-                ORDER BY hlc DESC, device_id DESC) AS rank
-            FROM ops WHERE {where})
-        WHERE rank = 1
-        """, params).fetchall()
-    for row in rows:
-        oplog.apply_winner(conn, OpRecord.from_row(row))
-    return len(rows)
+    return oplog.apply_winners(conn, where, params)
 
 
 # A state row's entity has an op when its field clock has a row (the visit row also by
