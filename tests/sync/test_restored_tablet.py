@@ -1,4 +1,5 @@
-"""Issue 10: a tablet restored from a backup, through the CLI with real processes. It
+"""Issue 10: a tablet restored from a backup, through the CLI with real processes, against
+the office on SQLite and on PostgreSQL. It
 used to re-use change numbers the office already held and jam itself and its team-mate
 with IntegrityErrors; now it takes a new identity, says so, and both converge."""
 
@@ -6,11 +7,32 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
+import subprocess
 from pathlib import Path
 
-from tests.sync.test_end_to_end import office, served, visitapp  # noqa: F401
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.office_process import start_office
+from tests.sync.test_end_to_end import OFFICE, office, visitapp
 from visitapp.domain import signing
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def served(request, tmp_path):
+    """`visitapp-office serve` in its own process, on each database."""
+    url = (f"sqlite:///{tmp_path / 'office.db'}" if request.param == "sqlite"
+           else request.getfixturevalue("postgres_url"))
+    base, proc = start_office([OFFICE], url)
+    try:
+        yield base, url
+    finally:
+        proc.terminate()
+        try:
+            proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
 
 
 def backup(db: Path, to: Path) -> None:
@@ -38,7 +60,7 @@ def answers(db: Path, vid: str) -> tuple[str, dict]:
 
 
 def test_backup_answer_sync_restore_answer_sync__both_tablets_sync_and_converge(
-        served, tmp_path):  # noqa: F811
+        served, tmp_path):
     base, url = served
     tokens = [office("device", "add", "--team", "north", "--name", name, "--database-url",
                      url).stdout.strip().splitlines()[-1] for name in ("R1", "R2")]
@@ -76,24 +98,27 @@ def test_backup_answer_sync_restore_answer_sync__both_tablets_sync_and_converge(
     assert "restored" not in again.stderr  # once, not at every sync
     # Signed end to end: R1 registered a new key through its token (the old key's ops
     # stay valid), every op on the office is signed, and checks against its tablet's key.
-    office_db = sqlite3.connect(url.removeprefix("sqlite:///"))
+    office_db = create_engine(url)  # the office's own tables, on either database
     try:
-        keys = dict(office_db.execute("SELECT device_id, public_key FROM device_keys"))
-        per_record = dict(office_db.execute(
-            "SELECT d.name, COUNT(*) FROM device_keys k JOIN devices d ON d.id = "
-            "k.office_device GROUP BY d.name"))
-        rows = office_db.execute(
-            "SELECT op_id, visit_id, device_id, seq, hlc, entity, entity_id, field, value, "
-            "prev_op_id, author, confirmed, sig FROM ops").fetchall()
+        with office_db.connect() as conn:
+            keys = dict(conn.execute(text("SELECT device_id, public_key FROM device_keys"))
+                        .all())
+            per_record = dict(conn.execute(text(
+                "SELECT d.name, COUNT(*) FROM device_keys k JOIN devices d ON d.id = "
+                "k.office_device GROUP BY d.name")).all())
+            rows = conn.execute(text(
+                "SELECT op_id, visit_id, device_id, seq, hlc, entity, entity_id, field, "
+                "value, prev_op_id, author, confirmed, sig FROM ops")).all()
+            office_key = conn.execute(text("SELECT public_key FROM office_key")).scalar_one()
     finally:
-        office_db.close()
+        office_db.dispose()
     assert per_record == {"R1": 2, "R2": 1}
     names = ("op_id", "visit_id", "device_id", "seq", "hlc", "entity", "entity_id", "field",
              "value", "prev_op_id", "author", "confirmed", "sig")
-    every = [dict(zip(names, row, strict=True)) for row in rows]
+    every = [{**dict(zip(names, row, strict=True)), "confirmed": bool(row[11])}
+             for row in rows]
     # The office's own ops (the demo's recommendations became actions) check against the
     # office's key; the tablets' against theirs.
-    office_key = office_db_key(url)
     made_by_office = [op for op in every if op["device_id"].startswith(signing.OFFICE_PREFIX)]
     assert [signing.verify(op, office_key, signing.OFFICE_PREFIX)
             for op in made_by_office] == [None] * len(made_by_office)
@@ -101,11 +126,3 @@ def test_backup_answer_sync_restore_answer_sync__both_tablets_sync_and_converge(
     assert ops and all(op["sig"] for op in every)
     assert [signing.verify(op, keys[op["device_id"]]) for op in ops] == [None] * len(ops)
     assert len({op["device_id"] for op in ops}) == 2  # R1's new key, and R1's old one
-
-
-def office_db_key(url: str) -> str:
-    office_db = sqlite3.connect(url.removeprefix("sqlite:///"))
-    try:
-        return office_db.execute("SELECT public_key FROM office_key").fetchone()[0]
-    finally:
-        office_db.close()
