@@ -261,6 +261,7 @@ def test_readme__publishing_commands_exist_and_have_help():
     listed = re.findall(r"^(visitapp-office|visitapp) ([a-z]+) ([a-z]+)", section, re.M)
     assert {(prog, name, sub) for prog, name, sub in listed} == {
         ("visitapp-office", "forms", "publish"), ("visitapp-office", "visits", "schedule"),
+        ("visitapp-office", "settings", "set"),
         ("visitapp", "exemplars", "list"), ("visitapp", "forms", "list")}
     roots = {"visitapp-office": typer.main.get_command(office_app),
              "visitapp": typer.main.get_command(tablet_app)}
