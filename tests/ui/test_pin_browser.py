@@ -50,7 +50,8 @@ def test_pin_screen__enter_submits_and_the_requested_route_follows(browser, tmp_
         type_pin(tab, TEST_PIN)
         tab.wait(f"area-{area_key}", timeout=30_000)  # the visit asked for, not the list
         time.sleep(0.8)
-        tab.page.screenshot(path=str(tmp_path / "after-pin.png"))
+        # The first frame after unlocking can take a while on a loaded CI machine.
+        tab.page.screenshot(path=str(tmp_path / "after-pin.png"), timeout=60_000)
         assert db.exists()  # nothing was removed by the wrong PIN or the offer
     finally:
         tab.close()
