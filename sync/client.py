@@ -183,6 +183,18 @@ class SyncReport:
     def clock_warning(self) -> str | None:
         return clock_warning(self.clock_skew_ms)
 
+    def count_received(self, counts: Mapping[str, int], bad: Sequence[tuple[Any, str]],
+                       set_aside: str) -> None:
+        """Add what applying received ops did: applied, duplicates, and each op set aside
+        (`bad` with its schema reason, the rest of the quarantined under `set_aside`)."""
+        self.pulled += counts["applied"]
+        self.pulled_duplicates += counts["duplicate"]
+        for _op, reason in bad:
+            self.quarantined[reason] += 1
+        extra = counts["quarantined"] - len(bad)
+        if extra > 0:
+            self.quarantined[set_aside] += extra
+
     def set_aside_line(self) -> str | None:
         """One line: how many changes were refused or set aside, and the main reasons."""
         reasons: Counter[str] = Counter(reason for _, reason in self.rejected)
@@ -491,13 +503,8 @@ class SyncClient:
         """Apply a pulled page and move the cursor past it, in one local transaction;
         every signed op is checked against `keys` (the page's) and the keys kept here."""
         counts = self.outbox.apply_page(ops, bad, cursor, keys or {})
-        report.pulled += counts["applied"]
-        report.pulled_duplicates += counts["duplicate"]
-        for _op, reason in bad:
-            report.quarantined[reason] += 1
-        extra = counts["quarantined"] - len(bad)
-        if extra > 0:
-            report.quarantined["not genuine, or could not be applied on this tablet"] += extra
+        report.count_received(counts, bad,
+                              "not genuine, or could not be applied on this tablet")
         if counts["own_unknown"] and not report.identity_renewed:
             self._renew(report)
 

@@ -88,13 +88,7 @@ def fetch(client: SyncClient, visit_id: str) -> SyncReport:
         raise _refused(reply)
     good, bad, keys = _snapshot_ops(reply, visit_id)
     counts = client.outbox.apply_snapshot(good, bad, keys)
-    report.pulled += counts["applied"]
-    report.pulled_duplicates += counts["duplicate"]
-    for _op, reason in bad:
-        report.quarantined[reason] += 1
-    extra = counts["quarantined"] - len(bad)
-    if extra > 0:
-        report.quarantined["could not be applied on this tablet"] += extra
+    report.count_received(counts, bad, "could not be applied on this tablet")
     # Ops under this tablet's own device id are no sign of a copied tablet here: a visit
     # it made and let go of comes back with them.
     client._download_blobs(report)
