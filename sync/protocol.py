@@ -44,8 +44,9 @@ EntityId = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 # Hybrid logical clock: wall ms << 16 | counter; 2**62 leaves room well past year 3000.
 Hlc = Annotated[int, Field(ge=0, lt=2**62)]
-# An Ed25519 signature over the op (visitapp.domain.signing), base64url without padding.
-Sig = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{86}$")]
+# An Ed25519 signature over the op (visitapp.domain.signing), base64url without padding,
+# then `.` and the link to the device's op before it, when there is one.
+Sig = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{86}(\.[A-Za-z0-9_-]{43})?$")]
 
 
 class Strict(BaseModel):

@@ -18,6 +18,7 @@ committed, and no team's cursor can skip it.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,11 +60,16 @@ def seal_changes(key: OfficeKey, changes: Sequence[Change], *, first_seq: int, f
     `first_hlc` (one tick apart, so a later change of a field wins)."""
     ops = []
     for i, c in enumerate(changes):
-        op = {"op_id": "pending", "visit_id": c.visit_id, "device_id": key.device_id,
+        # A random id until sealed: seal derives it from the content, except in the
+        # sync benchmark's unsigned baseline, which keeps it (as a tablet's).
+        op = {"op_id": str(uuid.uuid4()), "visit_id": c.visit_id, "device_id": key.device_id,
               "seq": first_seq + i, "hlc": first_hlc + i, "entity": c.entity,
               "entity_id": c.entity_id, "field": c.field, "value": encode(c.value),
               "prev_op_id": prev(c), "author": OFFICE_AUTHOR, "confirmed": False}
-        sealed = signing.seal(key.private_key, op)
+        # Linked to the one before in this batch (the first to none: that is enough for
+        # a pulled page of them to be checked by one signature).
+        after = (ops[-1]["op_id"], ops[-1]["sig"]) if ops else None
+        sealed = signing.seal(key.private_key, op, after=after)
         problem = op_problem(sealed)
         if problem:  # a bug here, never a user's input: the callers check that first
             raise ValueError(f"office op {c.entity}.{c.field}: {problem}")

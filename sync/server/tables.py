@@ -90,7 +90,7 @@ ops = Table(
     Column("author", String(200)),
     Column("confirmed", Boolean, nullable=False),
     Column("received_at", String(32), nullable=False),
-    Column("sig", String(86)),  # Ed25519 signature; NULL for a legacy op
+    Column("sig", String(130)),  # Ed25519 signature[.link]; NULL for a legacy op
     Index("ix_ops_team_seq", "team", "server_seq"),
     Index("ix_ops_visit", "visit_id"),
     Index("ix_ops_device_seq", "device_id", "seq"),

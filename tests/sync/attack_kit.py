@@ -173,7 +173,7 @@ def signed_as_is(t: Honest, op: dict[str, Any]) -> dict[str, Any]:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     key = Ed25519PrivateKey.from_private_bytes(private_key(t))
-    return {**op, "sig": signing._b64(key.sign(signing._signed_bytes(op)))}
+    return {**op, "sig": signing._b64(key.sign(signing._signed_bytes(op, None)))}
 
 
 def honest_visit(t: Honest) -> tuple[str, str, list[str]]:

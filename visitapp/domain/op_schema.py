@@ -48,7 +48,7 @@ _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(r"[\[\]{}]")
 # An Ed25519 signature, base64url without padding (visitapp.domain.signing); null for a
 # legacy op, made before ops were signed.
-SIG = re.compile(r"[A-Za-z0-9_-]{86}")
+SIG = re.compile(r"[A-Za-z0-9_-]{86}(?:\.[A-Za-z0-9_-]{43})?")  # signature[.link]
 
 
 def _refuse_constant(name: str) -> Any:
@@ -358,7 +358,8 @@ def op_problem(op: Any) -> str | None:
         return "confirmed is not true or false"
     sig = op.get("sig")
     if sig is not None and (not isinstance(sig, str) or not SIG.fullmatch(sig)):
-        return "sig is not a signature (86 characters of base64url) or null"
+        return ("sig is not a signature (86 characters of base64url, then optionally . and a "
+                "43-character link) or null")
     text = op["value"]
     if not isinstance(text, str):
         return "value is not JSON text"

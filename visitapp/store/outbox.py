@@ -82,11 +82,14 @@ class TabletOutbox:
             conn.execute("INSERT OR IGNORE INTO device_keys (device_id, public_key) VALUES "
                          "(?, ?)", (new, signing.public_key_of(private)))
             updates = []
+            before: tuple[str, str | None] | None = None  # each linked to the one before
             for seq, row in enumerate(rows, 1):
                 op = OpRecord.from_row(row[1:]).as_dict()
-                resealed = signing.seal(private, {**op, "device_id": new, "seq": seq})
+                resealed = signing.seal(private, {**op, "device_id": new, "seq": seq},
+                                        after=before)
                 if resealed["op_id"] != op["op_id"]:
                     resealed["sig"] = None  # a legacy id stays; unsigned (bench baseline)
+                before = (resealed["op_id"], resealed.get("sig"))
                 updates.append((new, seq, resealed.get("sig"), row[0]))
             conn.executemany("UPDATE ops SET device_id = ?, seq = ?, sig = ? WHERE rowid = ?",
                              updates)
