@@ -75,9 +75,10 @@ def copy_visit(services: Services, source: str, copies: int) -> list[str]:
 
 
 def screen_reads(services: Services, positions: dict[str, tuple[str, str]]) -> int:
-    """What the visits screen reads now: the status, then one row a visit."""
+    """What the visits screen reads now: the status, then a page of rows (the first
+    `PAGE` visits, each with its Continue button) and how many visits there are."""
     status = services.sync.status()
-    return len(visit_rows(services, status.enrolled, positions.get))
+    return visit_rows(services, status.enrolled, positions.get).total
 
 
 def screen_reads_before(services: Services, positions: dict[str, tuple[str, str]]) -> int:
@@ -101,8 +102,9 @@ def bench_visits_screen(folder: Path, open_store: Callable[..., Services],
                         new_visit: Callable[[Services], str],
                         fill_visit: Callable[[Services, str], int], repeats: int,
                         verdict: Verdict) -> None:
-    print(f"\n(d) visits screen reads (sync status, visit rows, unsynced counts, Continue), "
-          f"100 visits vs 1, each 10 areas x 60 items filled, {repeats} repeats, encrypted")
+    print(f"\n(d) visits screen reads (sync status, the first page of visit rows and the "
+          f"count, unsynced counts, Continue), 100 visits vs 1, each 10 areas x 60 items "
+          f"filled, {repeats} repeats, encrypted")
     one = open_store(folder / "screen-1.db")
     many = open_store(folder / "screen-100.db")
     first = new_visit(one)

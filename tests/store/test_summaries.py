@@ -148,9 +148,52 @@ def test_visit_rows__show_what_the_loaded_visits_show(services, demo_visit_id):
     area = state.areas[1]
     item = area.visible_items()[2]
     (row,) = vm.visit_rows(services, enrolled=False,
-                           last_position=lambda vid: (area.key, item.id))
+                           last_position=lambda vid: (area.key, item.id)).rows
     p = state.progress()
     assert row.detail == (f"{state.date} · {vm.visit_type_label(state.visit_type)} · "
                           f"{len(state.areas)} areas · {p.answered} of {p.visible} answered")
     assert row.resume == vm.continue_at(state, (area.key, item.id))
     assert row.resume is not None and "item 3 of" in row.resume.label
+
+
+def test_visit_rows__a_page_at_a_time__newest_first__with_what_is_left(services):
+    from visitapp.ui import viewmodels as vm
+
+    before = len(services.visits.summaries())
+    for day in range(1, vm.PAGE + 3):
+        services.visits.create_visit(system=f"Paging system {day:02d} (fictional)",
+                                     date=f"2026-10-{day:02d}", visit_type="diagnostic",
+                                     areas=[("emergency_department", "ED")], author="Tester")
+    everything = services.visits.summaries()
+    total = before + vm.PAGE + 2
+    first = vm.visit_rows(services, enrolled=False, last_position=lambda vid: None)
+    assert [r.id for r in first.rows] == [s.id for s in everything[:vm.PAGE]]
+    assert first.total == total == len(everything)
+    left = total - vm.PAGE
+    assert first.more_label() == f"Show {min(left, vm.PAGE)} more of {left} older visits"
+    whole = vm.visit_rows(services, enrolled=False, last_position=lambda vid: None,
+                          limit=2 * vm.PAGE + before)
+    assert [r.id for r in whole.rows] == [s.id for s in everything]
+    assert whole.more_label() is None
+
+
+def test_visit_rows__continue__says_what_the_loaded_visit_says(services, demo_visit_id):
+    """Visible, hidden by show_if now, gone from the form, and an area the visit lacks:
+    the store's answer (no visit loaded) against the loaded visit's."""
+    from visitapp.ui import viewmodels as vm
+
+    state = services.visits.load(demo_visit_id)
+    hidden = [(a.key, i.id) for a in state.areas
+              for i in a.form.items if i not in a.visible_items()]
+    area = state.areas[0]
+    positions = [(area.key, area.visible_items()[-1].id), (area.key, "no.such_item"),
+                 ("no_such_area", area.visible_items()[0].id)]
+    assert hidden, "the demo has an item hidden by show_if"
+    positions.append(hidden[0])
+    for position in positions:
+        (row,) = [r for r in vm.visit_rows(services, enrolled=False,
+                                           last_position=lambda vid, p=position: p).rows
+                  if r.id == demo_visit_id]
+        assert row.resume == vm.continue_at(state, position), position
+    assert vm.continue_at(state, hidden[0]) is not None
+    assert "item" not in vm.continue_at(state, hidden[0]).label.split(":")[1]

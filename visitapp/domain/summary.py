@@ -22,6 +22,18 @@ class AreaSummary:
 
 
 @dataclass(frozen=True)
+class ContinuePoint:
+    """Where a visit's "Continue" button goes, read without loading the visit: the item
+    last touched in an area, and where it stands among the items shown now."""
+    key: str
+    label: str
+    form: Form
+    item_id: str
+    position: int | None  # 0-based among the visible items; None: hidden now
+    visible: int
+
+
+@dataclass(frozen=True)
 class VisitSummary:
     id: str
     system: str | None

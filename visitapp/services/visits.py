@@ -16,7 +16,7 @@ from typing import Any
 from visitapp.domain import privacy
 from visitapp.domain.forms import AREA_KINDS, AnswerType, Form, Item
 from visitapp.domain.ids import area_key, new_id
-from visitapp.domain.summary import AreaSummary, VisitSummary
+from visitapp.domain.summary import AreaSummary, ContinuePoint, VisitSummary
 from visitapp.domain.values import parse_value
 from visitapp.domain.visit import (
     AnswerState,
@@ -178,6 +178,18 @@ class VisitService:
         """The visits of `list_visits`, each with its progress, from one row a visit."""
         with self.db.read() as conn:
             return summaries.visit_rows(conn)
+
+    def summaries_page(self, limit: int) -> tuple[list[VisitSummary], int]:
+        """The first `limit` visits of `summaries`, and how many there are in all."""
+        with self.db.read() as conn:
+            return summaries.visit_rows(conn, limit), summaries.count_visits(conn)
+
+    def continue_points(self, wanted: Iterable[tuple[str, str, str]]
+                        ) -> dict[str, ContinuePoint]:
+        """Where each visit's (visit id, area key, item id) last touched stands in its
+        area now, by visit id, without loading the visits."""
+        with self.db.read() as conn:
+            return summaries.continue_points(conn, wanted)
 
     def area_summaries(self, wanted: Iterable[tuple[str, str]]
                        ) -> dict[tuple[str, str], AreaSummary]:

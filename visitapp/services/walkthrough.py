@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 import threading
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -116,11 +117,13 @@ class TabletPrefs:
             raise
 
 
-def pending_by_visit(services: Services) -> dict[str, int]:
-    """Changes not yet acknowledged by the programme office, per visit (for the visit list).
+def pending_by_visit(services: Services, visit_ids: Iterable[str] | None = None
+                     ) -> dict[str, int]:
+    """Changes not yet acknowledged by the programme office, per visit (for the visit list;
+    `visit_ids`: those only, a page of the list).
 
     Refused changes are left out, as in `SyncService.status`.
     """
     with services.db.read() as conn:
-        counts = sync_state.unsent_by_visit(conn)
+        counts = sync_state.unsent_by_visit(conn, visit_ids)
     return {visit_id: n for visit_id, n in counts.items() if visit_id}

@@ -411,6 +411,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE sync_state ADD COLUMN token TEXT
         """,
     ),
+    Migration(
+        # The visits screen lists a page of visits, newest first (issue 15): in this
+        # order, SQLite reads the first page's rows without sorting every visit.
+        "0012_visits_listed_in_order",
+        """
+        CREATE INDEX ix_visits_listed ON visits (date DESC, system)
+        """,
+    ),
 )
 
 

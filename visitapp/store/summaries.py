@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from visitapp.domain.forms import Form
-from visitapp.domain.summary import AreaSummary, VisitSummary
+from visitapp.domain.summary import AreaSummary, ContinuePoint, VisitSummary
 from visitapp.domain.visit import AnswerState, AreaState
 
 RAGS = ("green", "amber", "red")
@@ -176,19 +176,61 @@ def refresh_visits(conn: sqlite3.Connection, visit_ids: Iterable[str]) -> None:
 
 # --- reading ---------------------------------------------------------------------------
 
-def visit_rows(conn: sqlite3.Connection) -> list[VisitSummary]:
-    """Every visit on the tablet (as `list_visits`: named ones, newest first), one row
-    each, with its progress and RAG counts."""
+def visit_rows(conn: sqlite3.Connection, limit: int | None = None) -> list[VisitSummary]:
+    """The visits on the tablet (as `list_visits`: named ones, newest first), one row
+    each, with its progress and RAG counts; `limit`: the first so many only."""
     rows = conn.execute(
         "SELECT v.id, v.system, v.trust, v.site, v.date, v.visit_type, v.status, "
         "s.areas, s.answered, s.visible, s.required_missing, s.green, s.amber, s.red "
         "FROM visits v LEFT JOIN visit_summary s ON s.visit_id = v.id "
-        "WHERE v.system IS NOT NULL ORDER BY v.date DESC, v.system").fetchall()
+        "WHERE v.system IS NOT NULL ORDER BY v.date DESC, v.system LIMIT ?",
+        (-1 if limit is None else limit,)).fetchall()
     return [VisitSummary(*r[:7], areas=r[7] or 0, answered=r[8] or 0, visible=r[9] or 0,
                          required_missing=r[10] or 0,
                          rag_counts={"green": r[11] or 0, "amber": r[12] or 0,
                                      "red": r[13] or 0})
             for r in rows]
+
+
+def count_visits(conn: sqlite3.Connection) -> int:
+    """How many visits `visit_rows` would list without a limit."""
+    return conn.execute("SELECT COUNT(*) FROM visits WHERE system IS NOT NULL").fetchone()[0]
+
+
+def continue_points(conn: sqlite3.Connection, wanted: Iterable[tuple[str, str, str]]
+                    ) -> dict[str, ContinuePoint]:
+    """By visit id, where each (visit id, area key, item id) stands in its area's visible
+    items, in one query. Areas a visit does not show, or whose form is not here, are left
+    out."""
+    triples = list(wanted)
+    found: dict[str, ContinuePoint] = {}
+    for i in range(0, len(triples), 300):  # SQLite's variable limit, three a triple
+        chunk = triples[i:i + 300]
+        values = ", ".join("(?, ?, ?)" for _ in chunk)
+        for visit_id, key, item_id, label, form_hash, visible, ids in conn.execute(
+                f"WITH wanted (visit_id, area_key, item_id) AS (VALUES {values}) "
+                "SELECT w.visit_id, w.area_key, w.item_id, a.label, a.form_hash, s.visible, "
+                "s.visible_items FROM wanted w "
+                "CROSS JOIN area_summary s ON s.visit_id = w.visit_id AND s.area_key = w.area_key "
+                "JOIN areas a ON a.visit_id = s.visit_id AND a.key = s.area_key "
+                "JOIN form_versions f ON f.hash = a.form_hash",
+                [x for triple in chunk for x in triple]):
+            form = FORMS.get(conn, form_hash, held=True)
+            if form is not None:
+                found[visit_id] = ContinuePoint(key=key, label=label, form=form,
+                                                item_id=item_id,
+                                                position=_position(ids, item_id),
+                                                visible=visible)
+    return found
+
+
+def _position(ids_json: str, item_id: str) -> int | None:
+    """The 0-based place of `item_id` in a stored list of item ids, found in the text
+    rather than parsed (a page of rows each screen refresh): item ids are plain
+    (`[a-z0-9_.-]`, domain.forms), so an id is `"id"` in the text and every comma before
+    it ends one id."""
+    at = ids_json.find(f'"{item_id}"')
+    return None if at < 0 else ids_json.count(",", 0, at)
 
 
 def area_rows(conn: sqlite3.Connection, wanted: Iterable[tuple[str, str]]

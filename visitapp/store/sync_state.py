@@ -168,10 +168,19 @@ def unsent_count(conn: sqlite3.Connection) -> int:
     return pending_count(conn) - int(refused)
 
 
-def unsent_by_visit(conn: sqlite3.Connection) -> dict[str, int]:
-    """`unsent_count` per visit, visits with none left out."""
-    counts = {visit_id: int(n) for visit_id, n in conn.execute(
-        "SELECT visit_id, count FROM pending_ops WHERE count > 0")}
+def unsent_by_visit(conn: sqlite3.Connection, visit_ids: Iterable[str] | None = None
+                    ) -> dict[str, int]:
+    """`unsent_count` per visit (of `visit_ids` only, when given), visits with none left
+    out."""
+    query = "SELECT visit_id, count FROM pending_ops WHERE count > 0"
+    if visit_ids is None:
+        counts = {visit_id: int(n) for visit_id, n in conn.execute(query)}
+    else:
+        ids, counts = list(visit_ids), {}
+        for i in range(0, len(ids), 900):  # SQLite's variable limit
+            chunk = ids[i:i + 900]
+            counts.update((visit_id, int(n)) for visit_id, n in conn.execute(
+                f"{query} AND visit_id IN ({','.join('?' * len(chunk))})", chunk))
     for visit_id, refused in conn.execute(_REFUSED_PENDING):
         counts[visit_id] = counts.get(visit_id, 0) - int(refused)
     return {visit_id: n for visit_id, n in counts.items() if n > 0}

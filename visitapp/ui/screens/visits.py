@@ -25,6 +25,7 @@ class VisitsScreen:
             ft.Container(sem("sync-status", self.sync_lines), expand=True),
             self.sync_button]))
         self.sync_card.padding = ft.Padding.symmetric(horizontal=16, vertical=10)
+        self.limit = vm.PAGE  # visits shown; "Show more" adds a page
         self.available = AvailableSection(app, on_fetched=self.refresh)
         self.view = view("/", appbar(app, "Peer visits on this tablet", back=False), [
             self.sync_card,
@@ -57,11 +58,11 @@ class VisitsScreen:
     def refresh(self) -> None:
         self.app.sync_status = self.app.services.sync.status()  # a quick count
         self._show_sync()
-        rows = vm.visit_rows(self.app.services, self.app.sync_status.enrolled,
-                             self.app.prefs.last_position)
+        page = vm.visit_rows(self.app.services, self.app.sync_status.enrolled,
+                             self.app.prefs.last_position, limit=self.limit)
         self.available.refresh(self.app.sync_status.enrolled)
         controls: list[ft.Control] = []
-        for row in rows:
+        for row in page.rows:
             text = ft.Column(spacing=4, expand=True, controls=[
                 ft.Text(row.title, size=18, weight=ft.FontWeight.BOLD,
                         color=theme.NHS_DARK_BLUE),
@@ -84,4 +85,13 @@ class VisitsScreen:
         if not controls:
             controls.append(ft.Text("No visits on this tablet yet. Start a new visit.",
                                     size=BODY))
+        more = page.more_label()
+        if more is not None:
+            controls.append(ft.Row([button("more-visits", more, lambda e: self._show_more(),
+                                           icon=ft.Icons.EXPAND_MORE)],
+                                   alignment=ft.MainAxisAlignment.CENTER))
         self.list.controls = controls
+
+    def _show_more(self) -> None:
+        self.limit += vm.PAGE
+        self.refresh()

@@ -96,11 +96,13 @@ from visitapp.ui.viewmodels.status import (
     sync_status_short,
     visit_sync_text,
 )
-from visitapp.ui.viewmodels.visit_list import VisitRow, visit_rows
+from visitapp.ui.viewmodels.visit_list import PAGE, VisitPage, VisitRow, visit_rows
 
 __all__ = [
     "VisitRow",
     "visit_rows",
+    "VisitPage",
+    "PAGE",
     "is_demo",
     "ContinueAt",
     "continue_at",

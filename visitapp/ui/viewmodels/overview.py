@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from visitapp.domain.forms import AREA_KINDS
-from visitapp.domain.summary import AreaSummary
+from visitapp.domain.summary import AreaSummary, ContinuePoint
 from visitapp.domain.visit import (
     AreaState,
     VisitState,
@@ -113,10 +113,20 @@ def continue_at(state: VisitState, position: tuple[str, str] | None) -> Continue
 
 
 def continue_in(area: AreaState | AreaSummary | None, item_id: str) -> ContinueAt | None:
-    """`continue_at` for one area: a loaded one, or its summary (the visits screen)."""
+    """`continue_at` for one area: a loaded one, or its summary."""
     if area is None or area.form.item(item_id) is None:
         return None
     visible = [i.id for i in area.visible_items()]
     where = (f", item {visible.index(item_id) + 1} of {len(visible)}"
              if item_id in visible else "")
     return ContinueAt(area.key, item_id, f"Continue: {area.label}{where}")
+
+
+def continue_from(point: ContinuePoint | None) -> ContinueAt | None:
+    """`continue_in` from where the store says the item stands (the visits screen, which
+    loads no visit): the same words."""
+    if point is None or point.form.item(point.item_id) is None:
+        return None
+    where = (f", item {point.position + 1} of {point.visible}"
+             if point.position is not None else "")
+    return ContinueAt(point.key, point.item_id, f"Continue: {point.label}{where}")

@@ -1,8 +1,9 @@
-"""The visits screen in words: one row a visit, from the visit summaries.
+"""The visits screen in words: one row a visit, from the visit summaries, a page at a time.
 
-Nothing here loads a visit: the rows come from `VisitService.summaries` (one row a
-visit), the unsynced counts from the maintained totals, and the "Continue" button from
-the summary of the one area last touched. So the screen costs about the same with 100
+Nothing here loads a visit: the rows come from `VisitService.summaries_page` (one row a
+visit, the newest first), the unsynced counts from the maintained totals, and the
+"Continue" button from where the store finds the item last touched. A page holds
+`PAGE` visits ("Show more" adds a page), so the screen costs about the same with 100
 visits as with one (bench/bench_store.py measures it).
 """
 
@@ -14,8 +15,10 @@ from dataclasses import dataclass
 from visitapp.services.app import Services
 from visitapp.services.walkthrough import pending_by_visit
 from visitapp.ui.viewmodels.common import visit_type_label
-from visitapp.ui.viewmodels.overview import ContinueAt, continue_in
+from visitapp.ui.viewmodels.overview import ContinueAt, continue_from
 from visitapp.ui.viewmodels.status import is_demo, visit_sync_text
+
+PAGE = 10  # visits a page: more than a tablet's screen shows at once
 
 
 @dataclass(frozen=True)
@@ -29,23 +32,34 @@ class VisitRow:
     resume: ContinueAt | None
 
 
+@dataclass(frozen=True)
+class VisitPage:
+    rows: list[VisitRow]
+    total: int  # visits on the tablet
+
+    def more_label(self) -> str | None:
+        """The "Show more" button's words, or None when every visit is shown."""
+        left = self.total - len(self.rows)
+        if left <= 0:
+            return None
+        return f"Show {min(left, PAGE)} more of {left} older visit{'s' if left != 1 else ''}"
+
+
 def visit_rows(services: Services, enrolled: bool,
-               last_position: Callable[[str], tuple[str, str] | None]) -> list[VisitRow]:
+               last_position: Callable[[str], tuple[str, str] | None],
+               limit: int = PAGE) -> VisitPage:
     visits = services.visits
-    summaries = visits.summaries()
-    pending = pending_by_visit(services)
-    positions = {s.id: p for s in summaries if (p := last_position(s.id)) is not None}
-    areas = visits.area_summaries((vid, key) for vid, (key, _) in positions.items())
+    summaries, total = visits.summaries_page(limit)
+    pending = pending_by_visit(services, [s.id for s in summaries])
+    wanted = [(s.id, *p) for s in summaries if (p := last_position(s.id)) is not None]
+    points = visits.continue_points(wanted) if wanted else {}
     rows = []
     for s in summaries:
-        position = positions.get(s.id)
-        resume = (continue_in(areas.get((s.id, position[0])), position[1])
-                  if position is not None else None)
         rows.append(VisitRow(
             id=s.id, title=s.title, date=s.date,
             where=" · ".join(x for x in (s.trust, s.site) if x),
-            detail=(f"{s.date} · {visit_type_label(s.visit_type)} · {s.areas} areas · "
-                    f"{s.answered} of {s.visible} answered"),
+            detail=(f"{s.date} · {visit_type_label(s.visit_type)} · {s.areas} "
+                    f"area{'' if s.areas == 1 else 's'} · {s.answered} of {s.visible} answered"),
             sync_text=visit_sync_text(pending.get(s.id, 0), enrolled, demo=is_demo(s)),
-            resume=resume))
-    return rows
+            resume=continue_from(points.get(s.id))))
+    return VisitPage(rows, total)
