@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,18 +34,27 @@ def start_office(command: Sequence[str], url: str, *, port: int | None = None,
     """
     port = port or free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    # stderr (the access log) goes to a file, not a pipe: nobody reads a pipe while the
+    # office runs, and once its 64 KiB filled, every log line, so every request, would
+    # block (500 tablets in bench_load did that: timeouts, not the office's own limits).
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen([*command, "serve", "--database-url", url, "--host", "127.0.0.1",
                              "--port", str(port), *extra], env=env, cwd=REPO, stdout=stdout,
-                            stderr=subprocess.PIPE)
+                            stderr=log)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout_s
     while True:
         try:
             if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                log.close()  # the process keeps its own handle on the file
                 return base, proc
         except httpx.TransportError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            raise RuntimeError(f"office did not start: {proc.communicate()[1]!r}")
+            proc.wait()
+            log.seek(0)
+            said = log.read()
+            log.close()
+            raise RuntimeError(f"office did not start: {said!r}")
         time.sleep(0.1)
