@@ -61,6 +61,7 @@ class Run:
     push_ms: list[float] = field(default_factory=list)
     pull_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    retries: int = 0
     seconds: float = 0.0
 
 
@@ -83,14 +84,30 @@ def headers(tablet: Tablet) -> dict[str, str]:
             DEVICE_HEADER: tablet.device}
 
 
+RETRIES = 2  # a tablet tries again after a dropped connection (sync.client does)
+
+
+async def send(run: Run, what: str, request) -> httpx.Response | None:  # type: ignore[no-untyped-def]
+    """`request()`, tried again after a transport error (a keep-alive connection the
+    office closed as it was reused, say): both a push and a pull are safe to repeat.
+    Retries are counted; what still fails is an error."""
+    for attempt in range(RETRIES + 1):
+        try:
+            return await request()
+        except httpx.TransportError as err:
+            if attempt == RETRIES:
+                run.errors.append(f"{what}: {err.__class__.__name__}")
+                return None
+            run.retries += 1
+    return None
+
+
 async def pull_all(http: httpx.AsyncClient, tablet: Tablet, run: Run) -> None:
     for _ in range(1000):  # bounded: a team's ops come in pages
         started = time.perf_counter()
-        try:
-            answer = await http.get("/v1/ops", params={"after": tablet.cursor, "limit": 1000},
-                                    headers=headers(tablet))
-        except httpx.HTTPError as err:
-            run.errors.append(f"pull: {err.__class__.__name__}")
+        answer = await send(run, "pull", lambda: http.get(
+            "/v1/ops", params={"after": tablet.cursor, "limit": 1000}, headers=headers(tablet)))
+        if answer is None:
             return
         run.pull_ms.append((time.perf_counter() - started) * 1000)
         if answer.status_code != 200:
@@ -107,12 +124,10 @@ async def one_tablet(http: httpx.AsyncClient, tablet: Tablet, delay_s: float, n_
                      run: Run) -> None:
     await asyncio.sleep(delay_s)
     started = time.perf_counter()
-    try:
-        answer = await http.post("/v1/ops", json={"protocol": PROTOCOL_VERSION,
-                                                  "ops": visit_ops(tablet, n_ops)},
-                                 headers=headers(tablet))
-    except httpx.HTTPError as err:
-        run.errors.append(f"push: {err.__class__.__name__}")
+    body = {"protocol": PROTOCOL_VERSION, "ops": visit_ops(tablet, n_ops)}
+    answer = await send(run, "push", lambda: http.post("/v1/ops", json=body,
+                                                       headers=headers(tablet)))
+    if answer is None:
         return
     run.push_ms.append((time.perf_counter() - started) * 1000)
     if answer.status_code != 200:
@@ -195,7 +210,8 @@ def scenario(url: str, label: str, n: int, workers: int, spread_s: float, n_ops:
     print(f"{label:<34} pushes {len(run.push_ms):>4}  push p50 {p(run.push_ms, .5):7.0f} ms "
           f"p99 {p(run.push_ms, .99):7.0f} ms  pull p50 {p(run.pull_ms, .5):6.0f} ms "
           f"p99 {p(run.pull_ms, .99):6.0f} ms  {throughput:6.1f} pushes/s  "
-          f"errors {len(run.errors)}  exactly-once {'yes' if not problems else 'NO'}")
+          f"errors {len(run.errors)} (retries {run.retries})  "
+          f"exactly-once {'yes' if not problems else 'NO'}")
     for e in run.errors[:5]:
         print(f"    {e}")
     return run
