@@ -18,7 +18,8 @@ new Python process: start-up, imports, open the database, render), against a bar
 the same run and alternating. Target: at most 1.5x. Both read the same encrypted tablet;
 the process must also unlock it with the PIN (Argon2id, ~0.2 s, the cost issue 16 chose),
 which the baseline does not: that unlock is timed in the same run and printed beside the
-ratio, with the ratio it would give were it counted in the baseline too.
+ratio, with the ratio it would give were it counted in the baseline too. The package is
+compiled to bytecode first, as installing it does (this checkout is an editable install).
 """
 
 from __future__ import annotations
