@@ -1,14 +1,7 @@
-"""The PIN on the command line: where it comes from, and `visitapp pin change`.
-
-A command that opens the tablet's data needs its PIN: from `VISITAPP_PIN` when set (for
-scripts), else asked for on the terminal (hidden). With neither, the command stops with
-exit 1 and says so. A tablet's first command makes its data under the PIN it is given
-(asked twice when typed, so a slip cannot lock the data under a PIN nobody knows).
-"""
+"""`visitapp pin change`; where a command's PIN comes from is `visitapp.cli.pin_source`."""
 
 from __future__ import annotations
 
-import getpass
 import os
 import sys
 import time
@@ -16,39 +9,14 @@ from pathlib import Path
 
 import typer
 
-from visitapp.errors import BadPin, NoPin
+from visitapp.cli.pin_source import ENV_NEW_PIN, ENV_PIN, pin_for
+from visitapp.cli.pin_source import ask as _ask
+from visitapp.cli.pin_source import new_pin as _new_pin
+from visitapp.errors import NoPin
 
-ENV_PIN = "VISITAPP_PIN"
-ENV_NEW_PIN = "VISITAPP_NEW_PIN"
+__all__ = ["ENV_NEW_PIN", "ENV_PIN", "pin_for", "register"]
 
 pin_app = typer.Typer(help="The PIN that unlocks this tablet's data.", no_args_is_help=True)
-
-
-def _ask(prompt: str) -> str:
-    return getpass.getpass(prompt, stream=sys.stderr).strip()
-
-
-def pin_for(db_path: Path) -> str:
-    """The PIN to open `db_path` with: $VISITAPP_PIN, else asked; `NoPin` otherwise."""
-    from visitapp.store.keys import key_path
-
-    given = os.environ.get(ENV_PIN)
-    if given:
-        return given.strip()
-    if not sys.stdin.isatty():
-        raise NoPin(f"no PIN: set {ENV_PIN}, or run in a terminal to be asked for it")
-    if key_path(db_path).exists():
-        return _ask("PIN: ")
-    return _new_pin("This tablet's data will be locked with a new PIN (6 or more digits): ")
-
-
-def _new_pin(prompt: str) -> str:
-    from visitapp.domain.pin_policy import check_pin_format
-
-    pin = check_pin_format(_ask(prompt))
-    if _ask("The same PIN again: ") != pin:
-        raise BadPin("the two PINs differ: nothing changed")
-    return pin
 
 
 @pin_app.command("change")

@@ -36,15 +36,20 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nacl.exceptions
-import nacl.signing
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+# The Ed25519 libraries (and the thread pool) are imported where keys are made, ops
+# sealed or checked: every command opens the store, which imports this module, and one
+# that only reads (`visitapp report`) would pay ~12 ms a start for them.
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import nacl.signing
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 _ID_DOMAIN = "visitapp-op-id-v1"
 _SIG_DOMAIN = b"visitapp-op-sig-v1\n"
@@ -75,18 +80,27 @@ def _canonical(items: list[Any]) -> bytes:
 
 def new_private_key() -> bytes:
     """A new Ed25519 private key, as its 32 raw bytes (kept in the encrypted database)."""
-    from cryptography.hazmat.primitives.serialization import NoEncryption, PrivateFormat
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+    )
     return Ed25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw,
                                                       NoEncryption())
 
 
 @lru_cache(maxsize=64)
 def _private(raw: bytes) -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     return Ed25519PrivateKey.from_private_bytes(raw)
 
 
 def public_key_of(private_raw: bytes) -> str:
     """The public key, base64url without padding (43 characters)."""
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
     return _b64(_private(private_raw).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
 
 
@@ -97,6 +111,8 @@ def device_id_for(public_key: str, prefix: str = DEVICE_PREFIX) -> str:
 
 @lru_cache(maxsize=4096)
 def _public(public_key: str) -> Ed25519PublicKey | None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         raw = _unb64(public_key)
         return Ed25519PublicKey.from_public_bytes(raw) if len(raw) == 32 else None
@@ -163,6 +179,8 @@ def is_signed(op: Mapping[str, Any]) -> bool:
 
 @lru_cache(maxsize=4096)
 def _checker(public_key: str) -> nacl.signing.VerifyKey:
+    import nacl.signing
+
     return nacl.signing.VerifyKey(_unb64(public_key))
 
 
@@ -178,6 +196,8 @@ def verify(op: Mapping[str, Any], public_key: str, prefix: str = DEVICE_PREFIX) 
     problem = _content_problem(op, public_key, prefix)
     if problem:
         return problem
+    import nacl.exceptions
+
     signature, link = split_seal(op["sig"])
     try:
         _checker(public_key).verify(_signed_bytes(op, link), _unb64(signature))
@@ -250,6 +270,8 @@ def _verify_each(items: Sequence[tuple[Mapping[str, Any], str, str]]) -> list[st
     if len(items) < PARALLEL_FROM:
         return [verify(op, key, prefix) for op, key, prefix in items]
     if not _pool:
+        from concurrent.futures import ThreadPoolExecutor
+
         _pool.append(ThreadPoolExecutor(max_workers=WORKERS,
                                         thread_name_prefix="visitapp-verify"))
     size = -(-len(items) // (WORKERS * 2))
@@ -269,6 +291,8 @@ def prove(private_raw: bytes, statement: str) -> str:
 
 
 def proof_problem(public_key: str, statement: str, proof: Any) -> str | None:
+    from cryptography.exceptions import InvalidSignature
+
     key = _public(public_key) if isinstance(public_key, str) else None
     if key is None:
         return "not an Ed25519 public key"

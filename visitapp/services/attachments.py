@@ -22,14 +22,16 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from PIL import Image, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from visitapp.domain.ids import new_id
 from visitapp.errors import BadValue, NotFound
 from visitapp.services.visits import VisitService, guard_text
 from visitapp.store import oplog, sealed_files
 from visitapp.store.db import Database, utc_now
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 REPORT_LONG_SIDE = 1600
 MAX_PIXELS = 60_000_000  # refuse decompression bombs rather than fill a tablet's memory
@@ -132,6 +134,10 @@ def _memory_dir() -> str | None:
 
 def clean_image(data: bytes, name: str = "image") -> tuple[bytes, bytes, str, int, int]:
     """Decode, strip metadata and downscale: (clean, report copy, content type, w, h)."""
+    # Imported here: a command that only reads photos (`visitapp report`) has no use for
+    # the image library, which costs a start ~8 ms.
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with Image.open(io.BytesIO(data)) as opened:
