@@ -141,3 +141,39 @@ def test_tab__in_the_add_a_finding_dialog__follows_it_and_stays_inside(
     tab.page.keyboard.press("Tab")
     again = settle(tab)
     assert again is not None and again["dialog"] and again["id"] == "finding-kind-strength"
+
+
+def test_space_and_enter__on_a_focused_choice__pick_it(
+        browser, server: AppServer, store: Services) -> None:  # type: ignore[no-untyped-def]
+    """The choices are reached by Tab and picked from the keyboard, as a tap picks them:
+    the focused node says checked, and the answer is stored (each choice group is on its
+    own paint layer, see `painted_alone`)."""
+    from tests.ui.test_walkthrough_browser import wait_until
+    from visitapp.ui.viewmodels import choices_for
+
+    vid, ed, _ = make_visit(store, "Keyboard Choice Test System (fictional)")
+    item = next(i for i in store.visits.load(vid).area(ed).visible_items() if choices_for(i))
+    (first, label), (second, _) = ((c.value, c.label) for c in choices_for(item)[:2])
+
+    def stored() -> object:
+        answer = store.visits.load(vid).area(ed).answers.get(item.id)
+        return answer.value if answer else None
+
+    tab = Tab(browser, server.url, viewport=LANDSCAPE)
+    try:
+        tab.open(f"visit/{vid}/area/{ed}")
+        tab.wait("next-unanswered")
+        time.sleep(1.0)
+        walk = tab_walk(tab, stop_at=f"ans-{item.id}-{first}", limit=20)
+        assert walk[-1][0]["name"] == label  # the focused node is the named choice
+        tab.page.keyboard.press("Space")
+        tab.wait_selected(f"ans-{item.id}-{first}")
+        wait_until(lambda: stored() == first, what=f"{first!r} to be stored")
+        tab_walk(tab, stop_at=f"ans-{item.id}-{second}", limit=3)
+        tab.page.keyboard.press("Enter")
+        tab.wait_selected(f"ans-{item.id}-{second}")
+        tab.wait_selected(f"ans-{item.id}-{first}", selected=False)
+        wait_until(lambda: stored() == second, what=f"{second!r} to be stored")
+        assert tab.unexpected_outside() == []
+    finally:
+        tab.close()

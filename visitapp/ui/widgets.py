@@ -41,6 +41,19 @@ def app_theme() -> ft.Theme:
     )
 
 
+def painted_alone(control: ft.Control) -> ft.Screenshot:
+    """`control` on its own paint layer (a Flutter RepaintBoundary), so that what animates
+    inside it repaints it alone.
+
+    An inked box's ripple and hover highlight take a frame each for a few hundred ms after
+    a tap, and each frame repaints up to the nearest boundary: without one, the checklist's
+    whole scrolling column (60 rows of words, tiles and borders, in software rendering),
+    and the frame that shows the tapped choice waits behind those (bench/README.md).
+    Flet 1.0 has no RepaintBoundary control; `Screenshot` is one (it adds nothing else).
+    """
+    return ft.Screenshot(content=control)
+
+
 def sem(ident: str, content: ft.Control, label: str | None = None, **kw: Any) -> ft.Semantics:
     return ft.Semantics(identifier=ident, label=label, content=content, container=True, **kw)
 
@@ -96,7 +109,9 @@ class ChoiceGroup(ft.Semantics):
         width = tile_width or (150 if wide else None)
         row = ft.Row(wrap=True, spacing=spacing, run_spacing=8, tight=True,
                      controls=[self._tile(c, width) for c in self.choices])
-        super().__init__(identifier=ident, label=label or None, container=True, content=row)
+        # one layer per group: a tap repaints its own choices, not the screen around them
+        super().__init__(identifier=ident, label=label or None, container=True,
+                         content=painted_alone(row))
         self.show(value)
 
     def _tile(self, choice: vm.Choice, width: int | None) -> ft.Semantics:
@@ -114,6 +129,9 @@ class ChoiceGroup(ft.Semantics):
         box = ft.Container(
             content=state, padding=ft.Padding.symmetric(horizontal=14, vertical=13),
             border_radius=6, width=width, ink=True, ink_color=theme.NHS_PALE_GREY,
+            # the rounded corners are drawn by the border; a rounded clip (Flet's default
+            # with a radius) is redone in every ink frame, in software, and clips nothing
+            clip_behavior=ft.ClipBehavior.NONE,
             on_click=lambda e, v=choice.value: self.on_pick(v),
         )
         tile = ft.Semantics(identifier=f"{self.ident_prefix}-{choice.value}", container=True,
@@ -275,7 +293,7 @@ class ToggleTile(ft.Semantics):
             content=self.state, height=TOUCH, padding=ft.Padding.symmetric(horizontal=10),
             border_radius=6, ink=True, ink_color=theme.NHS_PALE_GREY,
             on_click=lambda e: self.flip())
-        super().__init__(identifier=ident, container=True, content=self.box)
+        super().__init__(identifier=ident, container=True, content=painted_alone(self.box))
         self.show(value)
 
     def flip(self) -> None:

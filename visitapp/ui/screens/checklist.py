@@ -120,6 +120,7 @@ class ItemRow:
         self.warning: PrivacyWarning | None = None
         self.box = ft.Container(
             bgcolor=theme.WHITE, border_radius=8, key=ft.ScrollKey(row_key(iid)),
+            clip_behavior=ft.ClipBehavior.NONE,  # nothing overflows; see ChoiceGroup's tiles
             padding=ft.Padding(left=14, top=6, right=6, bottom=6),
             margin=ft.Margin.only(bottom=6), border=ft.Border.all(1, theme.NHS_PALE_GREY),
             content=ft.Column(spacing=6, controls=[main, self.extra]))
