@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from visitapp.domain.forms import Form
@@ -202,26 +202,10 @@ def continue_points(conn: sqlite3.Connection, wanted: Iterable[tuple[str, str, s
     """By visit id, where each (visit id, area key, item id) stands in its area's visible
     items, in one query. Areas a visit does not show, or whose form is not here, are left
     out."""
-    triples = list(wanted)
-    found: dict[str, ContinuePoint] = {}
-    for i in range(0, len(triples), 300):  # SQLite's variable limit, three a triple
-        chunk = triples[i:i + 300]
-        values = ", ".join("(?, ?, ?)" for _ in chunk)
-        for visit_id, key, item_id, label, form_hash, visible, ids in conn.execute(
-                f"WITH wanted (visit_id, area_key, item_id) AS (VALUES {values}) "
-                "SELECT w.visit_id, w.area_key, w.item_id, a.label, a.form_hash, s.visible, "
-                "s.visible_items FROM wanted w "
-                "CROSS JOIN area_summary s ON s.visit_id = w.visit_id AND s.area_key = w.area_key "
-                "JOIN areas a ON a.visit_id = s.visit_id AND a.key = s.area_key "
-                "JOIN form_versions f ON f.hash = a.form_hash",
-                [x for triple in chunk for x in triple]):
-            form = FORMS.get(conn, form_hash, held=True)
-            if form is not None:
-                found[visit_id] = ContinuePoint(key=key, label=label, form=form,
-                                                item_id=item_id,
-                                                position=_position(ids, item_id),
-                                                visible=visible)
-    return found
+    return {visit_id: ContinuePoint(key=key, label=label, form=form, item_id=item_id,
+                                    position=_position(ids, item_id), visible=visible)
+            for (visit_id, key, item_id), label, form, _answered, visible, ids
+            in _summaries_of(conn, list(wanted))}
 
 
 def _position(ids_json: str, item_id: str) -> int | None:
@@ -237,22 +221,35 @@ def area_rows(conn: sqlite3.Connection, wanted: Iterable[tuple[str, str]]
               ) -> dict[tuple[str, str], AreaSummary]:
     """Some areas' summaries by (visit id, area key), in one query; areas a visit does not
     show are left out (a summary exists only for an area with its form on the tablet)."""
-    pairs = list(wanted)
-    found: dict[tuple[str, str], AreaSummary] = {}
-    for i in range(0, len(pairs), 400):  # SQLite's variable limit, two a pair
-        chunk = pairs[i:i + 400]
-        values = ", ".join("(?, ?)" for _ in chunk)
-        for visit_id, key, label, form_hash, answered, visible, ids in conn.execute(
-                f"WITH wanted (visit_id, area_key) AS (VALUES {values}) "
-                "SELECT s.visit_id, s.area_key, a.label, a.form_hash, s.answered, s.visible, "
-                "s.visible_items FROM wanted w "
+    return {(visit_id, key): AreaSummary(key=key, label=label, form=form, answered=answered,
+                                         visible=visible, visible_ids=tuple(json.loads(ids)))
+            for (visit_id, key), label, form, answered, visible, ids
+            in _summaries_of(conn, list(wanted))}
+
+
+def _summaries_of(conn: sqlite3.Connection, wanted: list[tuple[str, ...]]
+                  ) -> Iterator[tuple[tuple[str, ...], str, Form, int, int, str]]:
+    """For each wanted (visit id, area key, anything else) whose area has a summary and
+    its form on the tablet: (that tuple, label, form, answered, visible, the visible item
+    ids as stored JSON), one query a chunk."""
+    if not wanted:
+        return
+    width = len(wanted[0])
+    names = ["visit_id", "area_key", *(f"extra{i}" for i in range(width - 2))]
+    row_marks = "(" + ", ".join("?" * width) + ")"
+    per_query = 900 // width  # SQLite's variable limit
+    for i in range(0, len(wanted), per_query):
+        chunk = wanted[i:i + per_query]
+        for row in conn.execute(
+                f"WITH wanted ({', '.join(names)}) AS "
+                f"(VALUES {', '.join(row_marks for _ in chunk)}) "
+                f"SELECT {', '.join('w.' + n for n in names)}, a.label, a.form_hash, "
+                "s.answered, s.visible, s.visible_items FROM wanted w "
                 "CROSS JOIN area_summary s ON s.visit_id = w.visit_id AND s.area_key = w.area_key "
                 "JOIN areas a ON a.visit_id = s.visit_id AND a.key = s.area_key "
                 "JOIN form_versions f ON f.hash = a.form_hash",
-                [x for pair in chunk for x in pair]):
+                [x for key in chunk for x in key]):
+            label, form_hash, answered, visible, ids = row[width:]
             form = FORMS.get(conn, form_hash, held=True)
             if form is not None:
-                found[(visit_id, key)] = AreaSummary(
-                    key=key, label=label, form=form, answered=answered, visible=visible,
-                    visible_ids=tuple(json.loads(ids)))
-    return found
+                yield tuple(row[:width]), label, form, answered, visible, ids
