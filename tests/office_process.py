@@ -58,3 +58,13 @@ def start_office(command: Sequence[str], url: str, *, port: int | None = None,
             log.close()
             raise RuntimeError(f"office did not start: {said!r}")
         time.sleep(0.1)
+
+
+def stop_office(proc: subprocess.Popen[bytes]) -> None:
+    """Stop an office `start_office` started: asked to end, killed after 10 s."""
+    proc.terminate()
+    try:
+        proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()

@@ -14,7 +14,7 @@ import httpx
 
 from sync.client import RetryPolicy
 from tests.conftest import open_test_services
-from tests.office_process import start_office
+from tests.office_process import start_office, stop_office
 from visitapp.services.demo import EXAMPLE_DATE, create_demo_visit
 from visitapp.services.sync import sync_engine
 
@@ -45,12 +45,7 @@ class Site:
     device_token: str = ""
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.communicate()
+        stop_office(self.proc)
 
 
 def start(root: Path) -> Site:

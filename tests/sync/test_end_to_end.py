@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.office_process import start_office
+from tests.office_process import start_office, stop_office
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -46,12 +46,7 @@ def served(tmp_path):
     try:
         yield base, url
     finally:
-        proc.terminate()
-        try:
-            proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
+        stop_office(proc)
 
 
 def test_two_tablets_through_the_cli__end_with_identical_visits(served, tmp_path):

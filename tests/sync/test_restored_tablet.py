@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.office_process import start_office
+from tests.office_process import start_office, stop_office
 from tests.sync.test_end_to_end import OFFICE, office, visitapp
 from visitapp.domain import signing
 
@@ -27,12 +26,7 @@ def served(request, tmp_path):
     try:
         yield base, url
     finally:
-        proc.terminate()
-        try:
-            proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
+        stop_office(proc)
 
 
 def backup(db: Path, to: Path) -> None:
