@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from visitapp.domain.forms import AREA_KINDS
-from visitapp.domain.summary import AreaSummary, ContinuePoint
+from visitapp.domain.summary import ContinuePoint
 from visitapp.domain.visit import (
     AreaState,
     VisitState,
@@ -112,8 +112,9 @@ def continue_at(state: VisitState, position: tuple[str, str] | None) -> Continue
     return continue_in(state.area(position[0]), position[1])
 
 
-def continue_in(area: AreaState | AreaSummary | None, item_id: str) -> ContinueAt | None:
-    """`continue_at` for one area: a loaded one, or its summary."""
+def continue_in(area: AreaState | None, item_id: str) -> ContinueAt | None:
+    """`continue_at` for one loaded area (the visits screen, which loads none, has
+    `continue_from`)."""
     if area is None or area.form.item(item_id) is None:
         return None
     visible = [i.id for i in area.visible_items()]
