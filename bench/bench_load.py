@@ -20,14 +20,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
+import ssl
 import statistics
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psycopg
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -140,15 +144,29 @@ async def one_tablet(http: httpx.AsyncClient, tablet: Tablet, delay_s: float, n_
 
 
 async def drive(base: str, tablets: list[Tablet], spread_s: float, n_ops: int) -> Run:
+    """Every tablet its own client and connection, as real tablets have.
+
+    One shared httpx pool of hundreds of connections is not what an office sees, and it
+    costs the simulator itself most of a core: httpcore looks over every connection of the
+    pool for every request (`_assign_requests_to_connections`), so at 500 tablets the
+    client, not the office, set the pace (py-spy, December 2026). The TLS context httpx
+    builds for each client is built once and shared (the office is plain HTTP here)."""
     run = Run()
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as http:
+    tls = ssl.create_default_context()
+    clients = [httpx.AsyncClient(base_url=base, timeout=120, verify=tls,
+                                 limits=httpx.Limits(max_connections=1))
+               for _ in tablets]
+    try:
         started = time.perf_counter()
         step = spread_s / max(1, len(tablets))
         await asyncio.gather(*(one_tablet(http, t, i * step, n_ops, run)
-                               for i, t in enumerate(tablets)))
+                               for i, (http, t) in enumerate(zip(clients, tablets,
+                                                                 strict=True))))
         run.seconds = time.perf_counter() - started
-        await asyncio.gather(*(pull_all(http, t, run) for t in tablets))  # the final pull
+        await asyncio.gather(*(pull_all(http, t, run)  # the final pull
+                               for http, t in zip(clients, tablets, strict=True)))
+    finally:
+        await asyncio.gather(*(http.aclose() for http in clients))
     return run
 
 
@@ -170,6 +188,71 @@ def p(values: list[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Watch:
+    """What the machine and PostgreSQL were doing during one run, sampled on a thread.
+
+    Every 0.2 s: how many client backends were waiting on an advisory lock, and on which
+    (the programme-wide push lock, or a team's), out of those in a query or transaction.
+    Around the run: the machine's CPU busy share (/proc/stat) and this simulator's own CPU
+    (the office's is read when it has stopped). These say why a run went as fast as it did:
+    a burst on a 2-core machine with the simulator, the office and PostgreSQL on it is
+    CPU-bound before it is lock-bound, and then no lock design can show its gain."""
+
+    QUERY = (
+        "SELECT count(*) FILTER (WHERE l.objsubid = 1), count(*) FILTER (WHERE l.objsubid = 2),"
+        " (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+        "  AND state <> 'idle' AND pid <> pg_backend_pid())"
+        " FROM pg_locks l WHERE l.locktype = 'advisory' AND NOT l.granted")
+
+    def __init__(self, url: str) -> None:
+        self._url = url.replace("postgresql+psycopg://", "postgresql://")
+        self._stop = threading.Event()
+        self.samples: list[tuple[int, int, int]] = []
+        self._thread = threading.Thread(target=self._sample, name="pg-watch", daemon=True)
+
+    def __enter__(self) -> Watch:
+        self._cpu0, self._own0 = _machine_cpu(), _own_cpu()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        (busy1, all1), (busy0, all0) = _machine_cpu(), self._cpu0
+        self.busy = (busy1 - busy0) / max(1, all1 - all0)
+        self.client_s = _own_cpu() - self._own0
+
+    def _sample(self) -> None:
+        with psycopg.connect(self._url, autocommit=True) as conn:
+            while not self._stop.wait(0.2):
+                row = conn.execute(self.QUERY).fetchone()
+                self.samples.append(tuple(int(x) for x in row))  # type: ignore[arg-type, union-attr]
+
+    def line(self) -> str:
+        busy_backends = sum(s[2] for s in self.samples) or 1
+        on_all, on_team = (sum(s[i] for s in self.samples) for i in (0, 1))
+        return (f"machine CPU busy {self.busy:.0%}, simulator {self.client_s:.1f} s CPU; "
+                f"of backends at work, waiting on the programme-wide lock "
+                f"{on_all / busy_backends:.0%}, on a team's lock {on_team / busy_backends:.0%}")
+
+
+def _machine_cpu() -> tuple[int, int]:
+    """(busy, total) jiffies of every CPU since boot."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def scenario(url: str, label: str, n: int, workers: int, spread_s: float, n_ops: int,
@@ -199,11 +282,14 @@ def scenario(url: str, label: str, n: int, workers: int, spread_s: float, n_ops:
             os.environ.pop(ENV_GLOBAL_PUSH_LOCK, None)
         else:
             os.environ[ENV_GLOBAL_PUSH_LOCK] = saved
+    office_before = _children_cpu()
     try:
-        run = asyncio.run(drive(base, tablets, spread_s, n_ops))
+        with Watch(url) as watch:
+            run = asyncio.run(drive(base, tablets, spread_s, n_ops))
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
+    office_s = _children_cpu() - office_before  # its workers are waited for by it
     problems = exactly_once(tablets)
     run.errors += problems
     throughput = len(run.push_ms) / run.seconds if run.seconds else 0.0
@@ -212,6 +298,7 @@ def scenario(url: str, label: str, n: int, workers: int, spread_s: float, n_ops:
           f"p99 {p(run.pull_ms, .99):6.0f} ms  {throughput:6.1f} pushes/s  "
           f"errors {len(run.errors)} (retries {run.retries})  "
           f"exactly-once {'yes' if not problems else 'NO'}")
+    print(f"    {watch.line()}, office {office_s:.1f} s CPU")
     for e in run.errors[:5]:
         print(f"    {e}")
     return run
