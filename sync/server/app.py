@@ -159,14 +159,13 @@ def create_app(engine: Engine, *, now_ms: Callable[[], int] = hlc_mod.system_ms,
              limit: Annotated[int, Query(ge=1, le=MAX_PULL)] = 1000) -> Response:
         """Ops of the caller's team after the cursor, in order (an office token: all)."""
         store.touch(engine, caller)
-        rows, cursor, has_more = store.pull(engine, caller, after=after, limit=limit)
-        page_keys = store.page_keys(engine, rows, the_office_key())
+        page = store.pull_page(engine, caller, after=after, limit=limit,
+                               office=the_office_key())
         now = now_ms()
         # The shape of PullResponse, written directly: the rows come from our own tables.
-        body = {"protocol": version, "ops": rows, "cursor": cursor, "has_more": has_more,
-                "keys": page_keys,
-                "server_time_ms": now,
-                "server_hlc": max(store.server_hlc(engine, caller.team), hlc_mod.pack(now, 0))}
+        body = {"protocol": version, "ops": page.ops, "cursor": page.cursor,
+                "has_more": page.has_more, "keys": page.keys, "server_time_ms": now,
+                "server_hlc": max(page.team_hlc, hlc_mod.pack(now, 0))}
         return Response(json.dumps(body, separators=(",", ":"), ensure_ascii=False),
                         media_type="application/json")
 

@@ -23,8 +23,8 @@ ops up to that cursor had all committed (the per-team push lock, `db.lock_for_pu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, delete, select, text
 
@@ -33,6 +33,8 @@ from sync.server.auth import Principal
 from sync.server.db import is_postgres, read, write
 from sync.server.office.tables import read_visits
 from visitapp.domain.op_schema import PROGRAMME_VISIT_ID
+
+T = TypeVar("T")
 
 FINISHED = ("feedback_given", "closed")  # visitapp.services.retention.FINISHED
 
@@ -60,9 +62,11 @@ LIMIT :limit
 """)
 
 
-def pull(engine: Engine, principal: Principal, *, after: int,
-         limit: int) -> list[dict[str, Any]]:
-    """A tablet's page of ops after its cursor (up to `limit` + 1 rows), in server order.
+def pull(engine: Engine, principal: Principal, *, after: int, limit: int,
+         then: Callable[[Connection, list[dict[str, Any]]], T]) -> T:
+    """`then(conn, rows)` for a tablet's page of ops after its cursor (up to `limit` + 1
+    rows, in server order), called in the transaction that read the page, so that what
+    the caller adds to it (the keys to check it, the team's clock) is of the same moment.
 
     One transaction: on PostgreSQL the holds the page makes are written in it; SQLite
     cannot turn a read into a write once another writer has committed, so a page that
@@ -76,11 +80,12 @@ def pull(engine: Engine, principal: Principal, *, after: int,
         if new and is_postgres(conn):
             _hold(conn, principal.id, new)
             new = []
-    if new:
-        with write(engine) as conn:
-            rows = _page(conn, params)
-            _hold(conn, principal.id, _unheld(conn, principal.id, rows))
-    return rows
+        if not new:
+            return then(conn, rows)
+    with write(engine) as conn:
+        rows = _page(conn, params)
+        _hold(conn, principal.id, _unheld(conn, principal.id, rows))
+        return then(conn, rows)
 
 
 def _page(conn: Connection, params: dict[str, Any]) -> list[dict[str, Any]]:

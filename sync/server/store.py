@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -198,11 +199,15 @@ def _device_writer(principal: Principal) -> str:
 
 def server_hlc(engine: Engine, team: str | None = None) -> int:
     """The highest HLC accepted from a team (every team's, for the office)."""
+    with read(engine) as conn:
+        return _server_hlc_in(conn, team)
+
+
+def _server_hlc_in(conn: Any, team: str | None) -> int:
     query = select(func.max(t.team_clocks.c.hlc))
     if team is not None:
         query = query.where(t.team_clocks.c.team == team)
-    with read(engine) as conn:
-        return int(conn.execute(query).scalar() or 0)
+    return int(conn.execute(query).scalar() or 0)
 
 
 def _reject(op_id: str, code: str, reason: str) -> dict[str, Any]:
@@ -496,39 +501,65 @@ PULL_COLUMNS = (t.ops.c.server_seq, t.ops.c.op_id, t.ops.c.visit_id, t.ops.c.dev
                 t.ops.c.sig)
 
 
-def pull(engine: Engine, principal: Principal, *, after: int,
-         limit: int) -> tuple[list[dict[str, Any]], int, bool]:
-    """Ops after the cursor, in server order: (ops, next cursor, has_more).
+@dataclass(frozen=True)
+class PullPage:
+    """A page of ops and what a tablet needs with it, all read in one transaction."""
+
+    ops: list[dict[str, Any]]
+    cursor: int  # the next page's `after`
+    has_more: bool
+    keys: dict[str, str]  # device id -> public key, for the page's signed ops
+    team_hlc: int  # the highest HLC accepted from the caller's team (every team's: office)
+
+
+def pull_page(engine: Engine, principal: Principal, *, after: int, limit: int,
+              office: OfficeKey) -> PullPage:
+    """Ops after the cursor, in server order, with the keys to check them and the team's
+    clock, in one transaction (one connection from the pool, not one per part).
 
     A tablet's pull sends only the visits it holds or that are in progress
     (`sync.server.holds.pull`); an office token reads every team's ops.
     """
-    if principal.is_office:
-        query = (select(*PULL_COLUMNS).where(t.ops.c.server_seq > after)
-                 .order_by(t.ops.c.server_seq).limit(limit + 1))
-        with read(engine) as conn:
-            lock_for_all_teams_pull(conn)  # pushes of several teams may be in flight
-            rows = [dict(r._mapping) for r in conn.execute(query)]
+    def page(conn: Any, rows: list[dict[str, Any]]) -> PullPage:
+        ops = rows[:limit]
+        return PullPage(ops, ops[-1]["server_seq"] if ops else after, len(rows) > limit,
+                        _page_keys_in(conn, ops, office), _server_hlc_in(conn, principal.team))
+
+    if not principal.is_office:
+        return holds.pull(engine, principal, after=after, limit=limit, then=page)
+    query = (select(*PULL_COLUMNS).where(t.ops.c.server_seq > after)
+             .order_by(t.ops.c.server_seq).limit(limit + 1))
+    with read(engine) as conn:
+        lock_for_all_teams_pull(conn)  # pushes of several teams may be in flight
+        rows = [dict(r._mapping) for r in conn.execute(query)]
         for r in rows:
             r["confirmed"] = bool(r["confirmed"])
-    else:
-        rows = holds.pull(engine, principal, after=after, limit=limit)
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1]["server_seq"] if rows else after), has_more
+        return page(conn, rows)
+
+
+def pull(engine: Engine, principal: Principal, *, after: int,
+         limit: int) -> tuple[list[dict[str, Any]], int, bool]:
+    """`pull_page`'s (ops, next cursor, has_more), for callers that need only those."""
+    got = pull_page(engine, principal, after=after, limit=limit, office=_no_office_key())
+    return got.ops, got.cursor, got.has_more
 
 
 def page_keys(engine: Engine, rows: Sequence[dict[str, Any]],
               office: OfficeKey) -> dict[str, str]:
-    """The public keys a tablet needs to check a pulled page: of every device whose signed
+    """The public keys a tablet needs to check a page of ops: of every device whose signed
     ops are in it, and the office's own when the page holds ops the office made."""
+    with read(engine) as conn:
+        return _page_keys_in(conn, rows, office)
+
+
+def _page_keys_in(conn: Any, rows: Sequence[dict[str, Any]],
+                  office: OfficeKey) -> dict[str, str]:
     signed = {r["device_id"] for r in rows if r["sig"] is not None}
     found: dict[str, str] = {}
     if office.device_id in signed:
         found[office.device_id] = office.public_key
-    with read(engine) as conn:
-        for device_id, owner in keys.key_owners(conn, signed).items():
-            found[device_id] = owner.public_key
+    for device_id, owner in keys.key_owners(conn, signed).items():
+        found[device_id] = owner.public_key
     return found
 
 
