@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -81,8 +82,6 @@ class BarePage:
         raise RuntimeError("the bare Flet page did not start")
 
     def stop(self) -> None:
-        import signal
-
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
             self.proc.wait(10)
@@ -316,6 +315,11 @@ def main() -> None:
     parser.add_argument("--opens", type=int, default=7, help="warm area opens (default 7)")
     parser.add_argument("--fresh", type=int, default=3, help="fresh-tab opens (default 3)")
     args = parser.parse_args()
+    # The app and bare-page servers run in sessions of their own (so that stopping one
+    # stops its whole group), which a kill of this process's group does not reach: a
+    # SIGTERM (`timeout`, a CI job cancelled) is made an exit, so the `finally` blocks
+    # below stop them. Ctrl-C already is one.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     with tempfile.TemporaryDirectory() as tmp:
         db, vid, key_a, key_b = setup_db(Path(tmp))
         server = AppServer(db, log=Path(tmp) / "app.log").start()
