@@ -21,12 +21,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from visitapp.domain.forms import Form
-from visitapp.domain.summary import AreaSummary, ContinuePoint, VisitSummary
+from visitapp.domain.summary import AreaSummary, ContinuePoint, SummaryPage, VisitSummary
 from visitapp.domain.visit import AnswerState, AreaState
+from visitapp.store import sync_state
 
 RAGS = ("green", "amber", "red")
 ITEM_RATING_ENTITY = "rating"  # as visitapp.services.visits: id "area_key/item_id"
@@ -176,20 +177,29 @@ def refresh_visits(conn: sqlite3.Connection, visit_ids: Iterable[str]) -> None:
 
 # --- reading ---------------------------------------------------------------------------
 
+_ROW_COLUMNS = (
+    "v.id, v.system, v.trust, v.site, v.date, v.visit_type, v.status, "
+    "s.areas, s.answered, s.visible, s.required_missing, s.green, s.amber, s.red"
+)
+# The limit is written into the statement, not bound: SQLite plans with a bound LIMIT's
+# value, so binding one makes it prepare the statement again on every run (measured:
+# 40-60 us each time the screen reads its page, more than reading the rows).
+_LISTED = "WHERE v.system IS NOT NULL ORDER BY v.date DESC, v.system LIMIT {limit:d}"
+
+
+def _summary(r: tuple[Any, ...]) -> VisitSummary:
+    return VisitSummary(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] or 0, r[8] or 0,
+                        r[9] or 0, r[10] or 0,
+                        {"green": r[11] or 0, "amber": r[12] or 0, "red": r[13] or 0})
+
+
 def visit_rows(conn: sqlite3.Connection, limit: int | None = None) -> list[VisitSummary]:
     """The visits on the tablet (as `list_visits`: named ones, newest first), one row
     each, with its progress and RAG counts; `limit`: the first so many only."""
     rows = conn.execute(
-        "SELECT v.id, v.system, v.trust, v.site, v.date, v.visit_type, v.status, "
-        "s.areas, s.answered, s.visible, s.required_missing, s.green, s.amber, s.red "
-        "FROM visits v LEFT JOIN visit_summary s ON s.visit_id = v.id "
-        "WHERE v.system IS NOT NULL ORDER BY v.date DESC, v.system LIMIT ?",
-        (-1 if limit is None else limit,)).fetchall()
-    return [VisitSummary(*r[:7], areas=r[7] or 0, answered=r[8] or 0, visible=r[9] or 0,
-                         required_missing=r[10] or 0,
-                         rag_counts={"green": r[11] or 0, "amber": r[12] or 0,
-                                     "red": r[13] or 0})
-            for r in rows]
+        f"SELECT {_ROW_COLUMNS} FROM visits v LEFT JOIN visit_summary s ON s.visit_id = v.id "
+        f"{_LISTED.format(limit=-1 if limit is None else limit)}").fetchall()
+    return [_summary(r) for r in rows]
 
 
 def count_visits(conn: sqlite3.Connection) -> int:
@@ -197,22 +207,69 @@ def count_visits(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT COUNT(*) FROM visits WHERE system IS NOT NULL").fetchone()[0]
 
 
+# The first page with, in the same statement, each visit's unsent changes (the totals the
+# `ops` triggers keep, less the refused ops still pending: sync_state.unsent_by_visit's
+# figures) and how many visits there are. The refusals are grouped once (the table is
+# short) rather than looked up for each row; the count is an uncorrelated subquery, run
+# once, over the index the page is read in.
+_PAGE = (
+    f"WITH refused (visit_id, n) AS ({sync_state.REFUSED_PENDING}) "
+    f"SELECT {_ROW_COLUMNS}, COALESCE(p.count, 0) - COALESCE(r.n, 0), "
+    "(SELECT COUNT(*) FROM visits WHERE system IS NOT NULL) "
+    "FROM visits v LEFT JOIN visit_summary s ON s.visit_id = v.id "
+    "LEFT JOIN pending_ops p ON p.visit_id = v.id LEFT JOIN refused r ON r.visit_id = v.id "
+    f"{_LISTED}"
+)
+
+
+def visit_page(conn: sqlite3.Connection, limit: int,
+               last_position: Callable[[str], tuple[str, str] | None]) -> SummaryPage:
+    """What the visits screen shows, in two statements: the first `limit` visits of
+    `visit_rows`, how many there are, their unsent changes, and a Continue point for each
+    visit `last_position` knows (see `continue_points`)."""
+    rows = conn.execute(_PAGE.format(limit=limit)).fetchall()
+    visits = [_summary(r) for r in rows]
+    unsent = {r[0]: r[14] for r in rows if r[14] > 0}
+    total = rows[0][15] if rows else count_visits(conn)
+    wanted = [(r[0], *p) for r in rows if (p := last_position(r[0])) is not None]
+    return SummaryPage(visits, total, unsent, continue_points(conn, wanted))
+
+
 def continue_points(conn: sqlite3.Connection, wanted: Iterable[tuple[str, str, str]]
                     ) -> dict[str, ContinuePoint]:
     """By visit id, where each (visit id, area key, item id) stands in its area's visible
-    items, in one query. Areas a visit does not show, or whose form is not here, are left
-    out."""
-    return {visit_id: ContinuePoint(key=key, label=label, form=form, item_id=item_id,
-                                    position=_position(ids, item_id), visible=visible)
-            for (visit_id, key, item_id), label, form, _answered, visible, ids
-            in _summaries_of(conn, list(wanted))}
+    items, in one query a chunk. Areas a visit does not show, or whose form is not here,
+    are left out."""
+    wanted = list(wanted)
+    points = {}
+    forms: dict[str, Form | None] = {}  # a page's areas share a few forms
+    per_query = 900 // 3  # SQLite's variable limit
+    for i in range(0, len(wanted), per_query):
+        chunk = wanted[i:i + per_query]
+        for visit_id, key, item_id, label, form_hash, visible, ids in conn.execute(
+                "WITH wanted (visit_id, area_key, item_id) AS "
+                f"(VALUES {', '.join('(?, ?, ?)' for _ in chunk)}) "
+                "SELECT w.visit_id, w.area_key, w.item_id, a.label, a.form_hash, s.visible, "
+                "s.visible_items FROM wanted w "
+                "CROSS JOIN area_summary s ON s.visit_id = w.visit_id "
+                "AND s.area_key = w.area_key "
+                "JOIN areas a ON a.visit_id = s.visit_id AND a.key = s.area_key "
+                "JOIN form_versions f ON f.hash = a.form_hash",
+                [x for one in chunk for x in one]):
+            form = forms.get(form_hash)
+            if form is None:
+                form = forms[form_hash] = FORMS.get(conn, form_hash, held=True)
+            if form is not None:
+                points[visit_id] = ContinuePoint(key, label, form, item_id,
+                                                 _position(ids, item_id), visible)
+    return points
 
 
 def _position(ids_json: str, item_id: str) -> int | None:
     """The 0-based place of `item_id` in a stored list of item ids, found in the text
-    rather than parsed (a page of rows each screen refresh): item ids are plain
-    (`[a-z0-9_.-]`, domain.forms), so an id is `"id"` in the text and every comma before
-    it ends one id."""
+    rather than parsed (measured cheaper than having SQLite count in it, too): item ids
+    are plain (`[a-z0-9_.-]`, domain.forms), so an id is `"id"` in the text and every
+    comma before it ends one id."""
     at = ids_json.find(f'"{item_id}"')
     return None if at < 0 else ids_json.count(",", 0, at)
 
