@@ -213,10 +213,11 @@ UPGRADED = ("upgraded to signed changes: changes made before keep their old tabl
 def _before_commit(conn: sqlite3.Connection) -> None:
     """Bring the visit summaries up to date in the transaction that changed their inputs
     (visitapp/store/summaries.py); costs one empty lookup when nothing changed."""
-    if conn.execute("SELECT 1 FROM summary_stale LIMIT 1").fetchone() is not None:
+    stale = conn.execute("SELECT visit_id, area_key FROM summary_stale").fetchall()
+    if stale:
         from visitapp.store import summaries  # the domain's forms: only when needed
 
-        summaries.refresh(conn)
+        summaries.refresh(conn, stale)
 
 
 def ms_to_iso(ms: int) -> str:

@@ -57,6 +57,8 @@ class _FormCache:
             return form
         row = conn.execute("SELECT content FROM form_versions WHERE hash = ?",
                            (form_hash,)).fetchone()
+        if row is None:
+            return None
         form = Form.model_validate(json.loads(row[0]))
         with self._lock:
             if len(self._forms) >= self._size:
@@ -72,43 +74,67 @@ def _known_rag(value: Any) -> str | None:
     return value if value in RAGS else None
 
 
+# Decoded answer values by their stored text: most are a handful of short texts ("yes",
+# 3, "green") decoded again for every area refreshed, and a text always decodes to the
+# same value. Only immutable results are kept (a list, say multi_choice, is decoded
+# afresh), so no two AreaStates share anything they could change; long texts (written
+# answers) are not kept either.
+_DECODED: dict[str, Any] = {}
+_DECODED_MAX = 4096
+
+
+def _decode(text: str) -> Any:
+    try:
+        return _DECODED[text]
+    except KeyError:
+        value = json.loads(text)
+        if (len(text) <= 64 and isinstance(value, str | int | float | bool)
+                and len(_DECODED) < _DECODED_MAX):
+            _DECODED[text] = value
+        return value
+
+
 def area_state(conn: sqlite3.Connection, visit_id: str, key: str) -> AreaState | None:
     """The area as `VisitService.load` builds it (answers and the team's ratings), or None
     when load would not show it (deleted, no form, or its form not on this tablet)."""
     row = conn.execute(
-        "SELECT kind, label, form_hash, position, done FROM areas WHERE visit_id = ? AND "
-        "key = ? AND COALESCE(deleted, 0) = 0 AND form_hash IS NOT NULL",
+        "SELECT kind, label, form_hash, position, done, "
+        "EXISTS (SELECT 1 FROM form_versions f WHERE f.hash = a.form_hash) FROM areas a "
+        "WHERE visit_id = ? AND key = ? AND COALESCE(deleted, 0) = 0 AND form_hash IS NOT NULL",
         (visit_id, key)).fetchone()
-    if row is None:
-        return None
-    form = FORMS.get(conn, row[2])
+    if row is None or not row[5]:
+        return None  # a form not arrived yet: the form_versions trigger marks the area again
+    form = FORMS.get(conn, row[2], held=True)
     if form is None:
         return None
     area = AreaState(key=key, kind=row[0], label=row[1], form=form, position=row[3] or 0,
                      done=bool(row[4]))
+    answers = area.answers
     for item_id, value, note in conn.execute(
             "SELECT item_id, value, note FROM answers WHERE visit_id = ? AND area_key = ?",
             (visit_id, key)):
         if value is None and note is None:
             continue
-        area.answers[item_id] = AnswerState(value=None if value is None else json.loads(value),
-                                            note=note)
-    # The team's ratings: winning ops of entities with no state table. The id range is
-    # "key/" up to "key0" ('0' follows '/'), which the field_clock key can seek.
-    for entity_id, value in conn.execute(
-            "SELECT fc.entity_id, o.value FROM field_clock fc JOIN ops o ON o.op_id = fc.op_id "
-            "WHERE fc.visit_id = ? AND fc.entity = ? AND fc.entity_id >= ? "
-            "AND fc.entity_id < ? AND fc.field = 'rag'",
-            (visit_id, ITEM_RATING_ENTITY, key + "/", key + "0")):
-        item_id = entity_id[len(key) + 1:]
-        rag = _known_rag(json.loads(value))
-        if rag is not None:
-            area.answers.setdefault(item_id, AnswerState()).team_rag = rag
-    team = conn.execute(
-        "SELECT o.value FROM field_clock fc JOIN ops o ON o.op_id = fc.op_id "
-        "WHERE fc.visit_id = ? AND fc.entity = ? AND fc.entity_id = ? AND fc.field = 'rag'",
-        (visit_id, AREA_RATING_ENTITY, key)).fetchone()
-    area.team_rag = _known_rag(json.loads(team[0])) if team else None
+        answers[item_id] = AnswerState(value=None if value is None else _decode(value),
+                                       note=note)
+    # The team's ratings, of items and of the area: winning ops of entities with no state
+    # table, in one query. An item's id range is "key/" up to "key0" ('0' follows '/'),
+    # which the field_clock key can seek.
+    area.team_rag = None
+    for entity, entity_id, value in conn.execute(
+            "SELECT fc.entity, fc.entity_id, o.value FROM field_clock fc "
+            "JOIN ops o ON o.op_id = fc.op_id WHERE fc.visit_id = ? AND fc.entity = ? "
+            "AND fc.entity_id >= ? AND fc.entity_id < ? AND fc.field = 'rag' "
+            "UNION ALL SELECT fc.entity, fc.entity_id, o.value FROM field_clock fc "
+            "JOIN ops o ON o.op_id = fc.op_id WHERE fc.visit_id = ? AND fc.entity = ? "
+            "AND fc.entity_id = ? AND fc.field = 'rag'",
+            (visit_id, ITEM_RATING_ENTITY, key + "/", key + "0",
+             visit_id, AREA_RATING_ENTITY, key)):
+        rag = _known_rag(_decode(value))
+        if entity == AREA_RATING_ENTITY:
+            area.team_rag = rag
+        elif rag is not None:
+            answers.setdefault(entity_id[len(key) + 1:], AnswerState()).team_rag = rag
     return area
 
 
@@ -120,13 +146,13 @@ _UPSERT_AREA = (
     "green = excluded.green, amber = excluded.amber, red = excluded.red, rag = excluded.rag, "
     "visible_items = excluded.visible_items"
 )
-_VISIT_TOTALS = (
-    "SELECT COUNT(*), SUM(answered), SUM(visible), SUM(required_missing), SUM(green), "
-    "SUM(amber), SUM(red) FROM area_summary WHERE visit_id = ?"
-)
+# A visit's totals from its areas' summaries, written in one statement; no row comes
+# out of the SELECT (so nothing is written) when the visit has no area summary left.
 _UPSERT_VISIT = (
     "INSERT INTO visit_summary (visit_id, areas, answered, visible, required_missing, green, "
-    "amber, red) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (visit_id) DO UPDATE SET "
+    "amber, red) SELECT visit_id, COUNT(*), SUM(answered), SUM(visible), "
+    "SUM(required_missing), SUM(green), SUM(amber), SUM(red) FROM area_summary "
+    "WHERE visit_id = ? GROUP BY visit_id ON CONFLICT (visit_id) DO UPDATE SET "
     "areas = excluded.areas, answered = excluded.answered, visible = excluded.visible, "
     "required_missing = excluded.required_missing, green = excluded.green, "
     "amber = excluded.amber, red = excluded.red"
@@ -137,9 +163,12 @@ def has_stale(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM summary_stale LIMIT 1").fetchone() is not None
 
 
-def refresh(conn: sqlite3.Connection) -> int:
-    """Recompute the stale areas and their visits; call inside a write. Returns how many."""
-    stale = conn.execute("SELECT visit_id, area_key FROM summary_stale").fetchall()
+def refresh(conn: sqlite3.Connection,
+            stale: list[tuple[str, str]] | None = None) -> int:
+    """Recompute the stale areas and their visits; call inside a write. `stale`: the
+    rows of summary_stale, when the caller has just read them. Returns how many."""
+    if stale is None:
+        stale = conn.execute("SELECT visit_id, area_key FROM summary_stale").fetchall()
     if not stale:
         return 0
     for visit_id, key in stale:
@@ -168,11 +197,8 @@ def refresh_area(conn: sqlite3.Connection, visit_id: str, key: str) -> None:
 
 def refresh_visits(conn: sqlite3.Connection, visit_ids: Iterable[str]) -> None:
     for visit_id in visit_ids:
-        totals = conn.execute(_VISIT_TOTALS, (visit_id,)).fetchone()
-        if totals[0] == 0:
+        if conn.execute(_UPSERT_VISIT, (visit_id,)).rowcount == 0:
             conn.execute("DELETE FROM visit_summary WHERE visit_id = ?", (visit_id,))
-        else:
-            conn.execute(_UPSERT_VISIT, (visit_id, *totals))
 
 
 # --- reading ---------------------------------------------------------------------------
