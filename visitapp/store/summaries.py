@@ -265,7 +265,11 @@ def continue_points(conn: sqlite3.Connection, wanted: Iterable[tuple[str, str, s
                     ) -> dict[str, ContinuePoint]:
     """By visit id, where each (visit id, area key, item id) stands in its area's visible
     items, in one query a chunk. Areas a visit does not show, or whose form is not here,
-    are left out."""
+    are left out.
+
+    An area has a summary only while its form is on the tablet (`refresh_area`; forms
+    are never removed, and a change of an area's form marks it stale), so the summary's
+    existence says the form is held: no form_versions lookup a row."""
     wanted = list(wanted)
     points = {}
     forms: dict[str, Form | None] = {}  # a page's areas share a few forms
@@ -279,8 +283,7 @@ def continue_points(conn: sqlite3.Connection, wanted: Iterable[tuple[str, str, s
                 "s.visible_items FROM wanted w "
                 "CROSS JOIN area_summary s ON s.visit_id = w.visit_id "
                 "AND s.area_key = w.area_key "
-                "JOIN areas a ON a.visit_id = s.visit_id AND a.key = s.area_key "
-                "JOIN form_versions f ON f.hash = a.form_hash",
+                "JOIN areas a ON a.visit_id = s.visit_id AND a.key = s.area_key",
                 [x for one in chunk for x in one]):
             form = forms.get(form_hash)
             if form is None:

@@ -49,14 +49,9 @@ def visit_rows(services: Services, enrolled: bool,
                limit: int = PAGE) -> VisitPage:
     page = services.visits.summaries_page(limit, last_position)
     unsent, points = page.unsent, page.points
-    rows = []
-    for s in page.visits:
-        areas = s.areas
-        rows.append(VisitRow(
-            id=s.id, title=s.title, date=s.date,
-            where=" · ".join(x for x in (s.trust, s.site) if x),
-            detail=(f"{s.date} · {visit_type_label(s.visit_type)} · {areas} "
-                    f"area{'' if areas == 1 else 's'} · {s.answered} of {s.visible} answered"),
-            sync_text=visit_sync_text(unsent.get(s.id, 0), enrolled, demo=is_demo(s)),
-            resume=continue_from(points.get(s.id))))
-    return VisitPage(rows, page.total)
+    return VisitPage([VisitRow(
+        s.id, s.title, s.date, " · ".join(x for x in (s.trust, s.site) if x),
+        f"{s.date} · {visit_type_label(s.visit_type)} · {s.areas} "
+        f"area{'' if s.areas == 1 else 's'} · {s.answered} of {s.visible} answered",
+        visit_sync_text(unsent.get(s.id, 0), enrolled, demo=is_demo(s)),
+        continue_from(points.get(s.id))) for s in page.visits], page.total)
