@@ -27,7 +27,7 @@ from typing import Any
 from visitapp.domain.forms import Form
 from visitapp.domain.summary import AreaSummary, ContinuePoint, SummaryPage, VisitSummary
 from visitapp.domain.visit import AnswerState, AreaState
-from visitapp.store import sync_state
+from visitapp.store.pending import REFUSED_PENDING
 
 RAGS = ("green", "amber", "red")
 ITEM_RATING_ENTITY = "rating"  # as visitapp.services.visits: id "area_key/item_id"
@@ -239,7 +239,7 @@ def count_visits(conn: sqlite3.Connection) -> int:
 # short) rather than looked up for each row; the count is an uncorrelated subquery, run
 # once, over the index the page is read in.
 _PAGE = (
-    f"WITH refused (visit_id, n) AS ({sync_state.REFUSED_PENDING}) "
+    f"WITH refused (visit_id, n) AS ({REFUSED_PENDING}) "
     f"SELECT {_ROW_COLUMNS}, COALESCE(p.count, 0) - COALESCE(r.n, 0), "
     "(SELECT COUNT(*) FROM visits WHERE system IS NOT NULL) "
     "FROM visits v LEFT JOIN visit_summary s ON s.visit_id = v.id "

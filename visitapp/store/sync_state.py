@@ -32,6 +32,7 @@ from sqlmodel import Field, SQLModel
 
 from visitapp.domain import hlc as hlc_mod
 from visitapp.store.db import ms_to_iso, utc_now
+from visitapp.store.pending import REFUSED_PENDING
 
 RESOLUTION_ENTITY = "resolution"
 RESOLUTION_FIELD = "resolved"
@@ -152,14 +153,6 @@ def pending_count(conn: sqlite3.Connection) -> int:
     per-visit totals the `ops` triggers keep (migration 0009): a row a visit, not a scan of
     every pending op (143 ms at 500,000)."""
     return int(conn.execute("SELECT COALESCE(SUM(count), 0) FROM pending_ops").fetchone()[0])
-
-
-# Refused ops still pending, per visit: sync_rejections is short (what the office turned
-# down and nobody retried), so this costs a lookup per refusal, not per pending op. CROSS
-# JOIN keeps SQLite to that order: left to itself it may walk every pending op instead.
-REFUSED_PENDING = ("SELECT o.visit_id, COUNT(*) FROM sync_rejections r "
-                    "CROSS JOIN ops o ON o.op_id = r.op_id WHERE o.pushed = 0 "
-                    "GROUP BY o.visit_id")
 
 
 def unsent_count(conn: sqlite3.Connection) -> int:
