@@ -51,3 +51,13 @@ class VisitSummary:
     @property
     def title(self) -> str:
         return self.system or self.trust or self.site or "Untitled visit"
+
+
+@dataclass(frozen=True)
+class SummaryPage:
+    """A page of the visits screen, read in one snapshot: the newest visits, how many
+    there are in all, their unsent changes and where each one's "Continue" goes."""
+    visits: list[VisitSummary]
+    total: int
+    unsent: dict[str, int]  # by visit id, refused changes left out; none: absent
+    points: dict[str, ContinuePoint]  # by visit id, for the visits with a place to go

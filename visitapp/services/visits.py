@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date as date_cls
 from typing import Any
 
 from visitapp.domain import privacy
 from visitapp.domain.forms import AREA_KINDS, AnswerType, Form, Item
 from visitapp.domain.ids import area_key, new_id
-from visitapp.domain.summary import AreaSummary, ContinuePoint, VisitSummary
+from visitapp.domain.summary import AreaSummary, ContinuePoint, SummaryPage, VisitSummary
 from visitapp.domain.values import parse_value
 from visitapp.domain.visit import (
     AnswerState,
@@ -179,10 +179,14 @@ class VisitService:
         with self.db.read() as conn:
             return summaries.visit_rows(conn)
 
-    def summaries_page(self, limit: int) -> tuple[list[VisitSummary], int]:
-        """The first `limit` visits of `summaries`, and how many there are in all."""
+    def summaries_page(self, limit: int,
+                       last_position: Callable[[str], tuple[str, str] | None] = lambda _: None
+                       ) -> SummaryPage:
+        """The visits screen's page in one snapshot: the first `limit` visits of
+        `summaries`, how many there are in all, their unsent changes, and where each
+        (area key, item id) that `last_position` gives for a visit stands now."""
         with self.db.read() as conn:
-            return summaries.visit_rows(conn, limit), summaries.count_visits(conn)
+            return summaries.visit_page(conn, limit, last_position)
 
     def continue_points(self, wanted: Iterable[tuple[str, str, str]]
                         ) -> dict[str, ContinuePoint]:

@@ -32,6 +32,7 @@ from sqlmodel import Field, SQLModel
 
 from visitapp.domain import hlc as hlc_mod
 from visitapp.store.db import ms_to_iso, utc_now
+from visitapp.store.pending import REFUSED_PENDING
 
 RESOLUTION_ENTITY = "resolution"
 RESOLUTION_FIELD = "resolved"
@@ -154,17 +155,9 @@ def pending_count(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COALESCE(SUM(count), 0) FROM pending_ops").fetchone()[0])
 
 
-# Refused ops still pending, per visit: sync_rejections is short (what the office turned
-# down and nobody retried), so this costs a lookup per refusal, not per pending op. CROSS
-# JOIN keeps SQLite to that order: left to itself it may walk every pending op instead.
-_REFUSED_PENDING = ("SELECT o.visit_id, COUNT(*) FROM sync_rejections r "
-                    "CROSS JOIN ops o ON o.op_id = r.op_id WHERE o.pushed = 0 "
-                    "GROUP BY o.visit_id")
-
-
 def unsent_count(conn: sqlite3.Connection) -> int:
     """Changes waiting to sync: pending ops less those the office refused."""
-    refused = sum(n for _, n in conn.execute(_REFUSED_PENDING))
+    refused = sum(n for _, n in conn.execute(REFUSED_PENDING))
     return pending_count(conn) - int(refused)
 
 
@@ -181,7 +174,7 @@ def unsent_by_visit(conn: sqlite3.Connection, visit_ids: Iterable[str] | None = 
             chunk = ids[i:i + 900]
             counts.update((visit_id, int(n)) for visit_id, n in conn.execute(
                 f"{query} AND visit_id IN ({','.join('?' * len(chunk))})", chunk))
-    for visit_id, refused in conn.execute(_REFUSED_PENDING):
+    for visit_id, refused in conn.execute(REFUSED_PENDING):
         counts[visit_id] = counts.get(visit_id, 0) - int(refused)
     return {visit_id: n for visit_id, n in counts.items() if n > 0}
 

@@ -1,10 +1,10 @@
 """The visits screen in words: one row a visit, from the visit summaries, a page at a time.
 
 Nothing here loads a visit: the rows come from `VisitService.summaries_page` (one row a
-visit, the newest first), the unsynced counts from the maintained totals, and the
-"Continue" button from where the store finds the item last touched. A page holds
-`PAGE` visits ("Show more" adds a page), so the screen costs about the same with 100
-visits as with one (bench/bench_store.py measures it).
+visit, the newest first, with the unsynced counts from the maintained totals and the
+"Continue" button from where the store finds the item last touched, in one snapshot).
+A page holds `PAGE` visits ("Show more" adds a page), so the screen costs about the same
+with 100 visits as with one (bench/bench_store.py measures it).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from visitapp.services.app import Services
-from visitapp.services.walkthrough import pending_by_visit
 from visitapp.ui.viewmodels.common import visit_type_label
 from visitapp.ui.viewmodels.overview import ContinueAt, continue_from
 from visitapp.ui.viewmodels.status import is_demo, visit_sync_text
@@ -48,18 +47,11 @@ class VisitPage:
 def visit_rows(services: Services, enrolled: bool,
                last_position: Callable[[str], tuple[str, str] | None],
                limit: int = PAGE) -> VisitPage:
-    visits = services.visits
-    summaries, total = visits.summaries_page(limit)
-    pending = pending_by_visit(services, [s.id for s in summaries])
-    wanted = [(s.id, *p) for s in summaries if (p := last_position(s.id)) is not None]
-    points = visits.continue_points(wanted) if wanted else {}
-    rows = []
-    for s in summaries:
-        rows.append(VisitRow(
-            id=s.id, title=s.title, date=s.date,
-            where=" · ".join(x for x in (s.trust, s.site) if x),
-            detail=(f"{s.date} · {visit_type_label(s.visit_type)} · {s.areas} "
-                    f"area{'' if s.areas == 1 else 's'} · {s.answered} of {s.visible} answered"),
-            sync_text=visit_sync_text(pending.get(s.id, 0), enrolled, demo=is_demo(s)),
-            resume=continue_from(points.get(s.id))))
-    return VisitPage(rows, total)
+    page = services.visits.summaries_page(limit, last_position)
+    unsent, points = page.unsent, page.points
+    return VisitPage([VisitRow(
+        s.id, s.title, s.date, " · ".join(x for x in (s.trust, s.site) if x),
+        f"{s.date} · {visit_type_label(s.visit_type)} · {s.areas} "
+        f"area{'' if s.areas == 1 else 's'} · {s.answered} of {s.visible} answered",
+        visit_sync_text(unsent.get(s.id, 0), enrolled, demo=is_demo(s)),
+        continue_from(points.get(s.id))) for s in page.visits], page.total)
