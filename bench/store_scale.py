@@ -103,12 +103,16 @@ def bench_visits_screen(folder: Path, open_store: Callable[..., Services],
                         fill_visit: Callable[[Services, str], int], repeats: int,
                         verdict: Verdict) -> None:
     print(f"\n(d) visits screen reads (sync status, the first page of visit rows and the "
-          f"count, unsynced counts, Continue), 100 visits vs 1, each 10 areas x 60 items "
-          f"filled, {repeats} repeats, encrypted")
+          f"count, unsynced counts, Continue), 100 visits vs 1 and vs 10 (a full page), "
+          f"each 10 areas x 60 items filled, {repeats} repeats, encrypted")
     one = open_store(folder / "screen-1.db")
+    page = open_store(folder / "screen-10.db")
     many = open_store(folder / "screen-100.db")
     first = new_visit(one)
     fill_visit(one, first)
+    page_source = new_visit(page)
+    fill_visit(page, page_source)
+    page_vids = [page_source, *copy_visit(page, page_source, 9)]
     source = new_visit(many)
     fill_visit(many, source)
     t0 = time.perf_counter()
@@ -124,20 +128,32 @@ def bench_visits_screen(folder: Path, open_store: Callable[..., Services],
         return result
 
     at_one, at_many = positions_of(one, [first]), positions_of(many, vids)
+    at_page = positions_of(page, page_vids)
     assert screen_reads(one, at_one) == 1 and screen_reads(many, at_many) == 100
+    assert screen_reads(page, at_page) == 10
     t1, _ = _median_ms(lambda: screen_reads(one, at_one), repeats)
+    t10, _ = _median_ms(lambda: screen_reads(page, at_page), repeats)
     t100, times = _median_ms(lambda: screen_reads(many, at_many), repeats)
     before, _ = _median_ms(lambda: screen_reads_before(many, at_many), max(3, repeats // 10))
     ratio = t100 / t1
     print(f"  99 visits copied in by apply_ops in {made_s:.1f} s")
-    print(f"  1 visit    median {t1:7.3f} ms")
+    print(f"  1 visit    median {t1:7.3f} ms   (one row shown)")
+    print(f"  10 visits  median {t10:7.3f} ms   (a full page of rows shown)")
     print(f"  100 visits median {t100:7.3f} ms   p99 {sorted(times)[int(0.99 * (len(times) - 1))]:7.3f} ms"
           f"   ratio to 1 visit {ratio:.2f}x")
     print(f"  100 visits as read before (every visit loaded) median {before:7.1f} ms   "
           f"{before / t100:.0f}x the summaries")
+    # Issue 15's words are "within 1.5x of 1 visit"; but 100 visits show a page of ten
+    # rows and one visit shows one, so that ratio is mostly the nine rows more (~14 us
+    # each in Python against a 65 us screen). Whether the screen grows with history is
+    # 100 visits against 10: the same page shown, ten times the visits behind it.
+    growth = t100 / t10
+    print(f"  ratio 100 visits to 10 (same page shown, 10x the history) {growth:.2f}x")
     verdict("visits screen, 100 visits <= 1.5x 1 visit", ratio <= 1.5, f"{ratio:.2f}x")
-    one.close()
-    many.close()
+    verdict("visits screen, 100 visits <= 1.5x 10 (a full page each)", growth <= 1.5,
+            f"{growth:.2f}x")
+    for services in (one, page, many):
+        services.close()
 
 
 # --- (e) the unsynced count ----------------------------------------------------------
