@@ -28,10 +28,11 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sync.server import store  # noqa: E402
+from sync.server import keys, store  # noqa: E402
 from sync.server.db import open_database  # noqa: E402
+from sync.server.office_key import office_key  # noqa: E402
 from tests.office_process import start_office  # noqa: E402
-from visitapp.domain import hlc  # noqa: E402
+from visitapp.domain import hlc, signing  # noqa: E402
 from visitapp.services.app import open_services  # noqa: E402
 from visitapp.services.demo import EXAMPLE_DATE, create_demo_visit  # noqa: E402
 from visitapp.services.sync import sync_engine  # noqa: E402
@@ -101,21 +102,39 @@ class Seed:
 
 
 def generate(engine, seed: Seed, team: str, count: int, *, finished: bool) -> list[str]:  # type: ignore[no-untyped-def]
-    """`count` copies of the seed visit pushed into `team` by one generator device."""
+    """`count` copies of the seed visit pushed into `team` by one generator tablet, with
+    a key of its own registered as `visitapp enrol` does, its ops sealed and chained as a
+    tablet's are (so the joining tablet checks real signatures)."""
     _, token = store.add_device(engine, team=team, name=f"{team} generator")
     principal = store.authenticate(engine, token)
-    device = f"gen-{uuid.uuid4().hex[:12]}"
+    private = signing.new_private_key()
+    public = signing.public_key_of(private)
+    office = office_key(engine, now=store.utc_now())
+    keys.register(engine, principal, office, public_key=public,
+                  proof=signing.prove(private, signing.registration_statement(
+                      principal.id, office.public_key)),
+                  legacy_device_ids=[], received=store.utc_now())
+    device = signing.device_id_for(public)
     visits, pending, seq = [], [], 1
+    before: tuple[str, str | None] | None = None  # the device's last op: (id, seal)
     for k in range(count):
         vid, ops, files = seed.copy(device, seq, f"{team}-{k}", finished=finished)
         seq += len(ops)
         visits.append(vid)
+        sealed_ids: dict[str, str] = {}  # a sealed op's id is its content's
+        sealed = []
+        for op in ops:
+            op = {**op, "prev_op_id": sealed_ids.get(op["prev_op_id"] or "", op["prev_op_id"])}
+            done = signing.seal(private, op, after=before)
+            sealed_ids[op["op_id"]] = done["op_id"]
+            before = (done["op_id"], done["sig"])
+            sealed.append(done)
         for sha, (data, content_type) in files.items():
             store.put_blob(engine, principal, sha, data, content_type)
-        if pending and len(pending) + len(ops) > BATCH:  # whole visits to a push
+        if pending and len(pending) + len(sealed) > BATCH:  # whole visits to a push
             _push(engine, principal, pending, device)
             pending = []
-        pending.extend(ops)
+        pending.extend(sealed)
         if (k + 1) % 100 == 0:
             print(f"  generated {k + 1}/{count} visits of {team}", flush=True)
     _push(engine, principal, pending, device)
