@@ -16,7 +16,7 @@ from typing import Any
 from visitapp.domain import privacy
 from visitapp.domain.forms import AREA_KINDS, AnswerType, Form, Item
 from visitapp.domain.ids import area_key, new_id
-from visitapp.domain.summary import AreaSummary, ContinuePoint, SummaryPage, VisitSummary
+from visitapp.domain.summary import AreaSummary, SummaryPage, VisitSummary
 from visitapp.domain.values import parse_value
 from visitapp.domain.visit import (
     AnswerState,
@@ -187,13 +187,6 @@ class VisitService:
         (area key, item id) that `last_position` gives for a visit stands now."""
         with self.db.read() as conn:
             return summaries.visit_page(conn, limit, last_position)
-
-    def continue_points(self, wanted: Iterable[tuple[str, str, str]]
-                        ) -> dict[str, ContinuePoint]:
-        """Where each visit's (visit id, area key, item id) last touched stands in its
-        area now, by visit id, without loading the visits."""
-        with self.db.read() as conn:
-            return summaries.continue_points(conn, wanted)
 
     def area_summaries(self, wanted: Iterable[tuple[str, str]]
                        ) -> dict[tuple[str, str], AreaSummary]:

@@ -265,33 +265,11 @@ def continue_points(conn: sqlite3.Connection, wanted: Iterable[tuple[str, str, s
                     ) -> dict[str, ContinuePoint]:
     """By visit id, where each (visit id, area key, item id) stands in its area's visible
     items, in one query a chunk. Areas a visit does not show, or whose form is not here,
-    are left out.
-
-    An area has a summary only while its form is on the tablet (`refresh_area`; forms
-    are never removed, and a change of an area's form marks it stale), so the summary's
-    existence says the form is held: no form_versions lookup a row."""
-    wanted = list(wanted)
-    points = {}
-    forms: dict[str, Form | None] = {}  # a page's areas share a few forms
-    per_query = 900 // 3  # SQLite's variable limit
-    for i in range(0, len(wanted), per_query):
-        chunk = wanted[i:i + per_query]
-        for visit_id, key, item_id, label, form_hash, visible, ids in conn.execute(
-                "WITH wanted (visit_id, area_key, item_id) AS "
-                f"(VALUES {', '.join('(?, ?, ?)' for _ in chunk)}) "
-                "SELECT w.visit_id, w.area_key, w.item_id, a.label, a.form_hash, s.visible, "
-                "s.visible_items FROM wanted w "
-                "CROSS JOIN area_summary s ON s.visit_id = w.visit_id "
-                "AND s.area_key = w.area_key "
-                "JOIN areas a ON a.visit_id = s.visit_id AND a.key = s.area_key",
-                [x for one in chunk for x in one]):
-            form = forms.get(form_hash)
-            if form is None:
-                form = forms[form_hash] = FORMS.get(conn, form_hash, held=True)
-            if form is not None:
-                points[visit_id] = ContinuePoint(key, label, form, item_id,
-                                                 _position(ids, item_id), visible)
-    return points
+    are left out."""
+    return {visit_id: ContinuePoint(key, label, form, item_id, _position(ids, item_id),
+                                    visible)
+            for (visit_id, key, item_id), label, form, _answered, visible, ids
+            in _summaries_of(conn, list(wanted))}
 
 
 def _position(ids_json: str, item_id: str) -> int | None:
@@ -317,13 +295,18 @@ def _summaries_of(conn: sqlite3.Connection, wanted: list[tuple[str, ...]]
                   ) -> Iterator[tuple[tuple[str, ...], str, Form, int, int, str]]:
     """For each wanted (visit id, area key, anything else) whose area has a summary and
     its form on the tablet: (that tuple, label, form, answered, visible, the visible item
-    ids as stored JSON), one query a chunk."""
+    ids as stored JSON), one query a chunk.
+
+    An area has a summary only while its form is on the tablet (`refresh_area`; forms
+    are never removed, and a change of an area's form marks it stale), so the summary's
+    existence says the form is held: no form_versions lookup a row."""
     if not wanted:
         return
     width = len(wanted[0])
     names = ["visit_id", "area_key", *(f"extra{i}" for i in range(width - 2))]
     row_marks = "(" + ", ".join("?" * width) + ")"
     per_query = 900 // width  # SQLite's variable limit
+    forms: dict[str, Form | None] = {}  # a page's areas share a few forms
     for i in range(0, len(wanted), per_query):
         chunk = wanted[i:i + per_query]
         for row in conn.execute(
@@ -332,10 +315,11 @@ def _summaries_of(conn: sqlite3.Connection, wanted: list[tuple[str, ...]]
                 f"SELECT {', '.join('w.' + n for n in names)}, a.label, a.form_hash, "
                 "s.answered, s.visible, s.visible_items FROM wanted w "
                 "CROSS JOIN area_summary s ON s.visit_id = w.visit_id AND s.area_key = w.area_key "
-                "JOIN areas a ON a.visit_id = s.visit_id AND a.key = s.area_key "
-                "JOIN form_versions f ON f.hash = a.form_hash",
+                "JOIN areas a ON a.visit_id = s.visit_id AND a.key = s.area_key",
                 [x for key in chunk for x in key]):
             label, form_hash, answered, visible, ids = row[width:]
-            form = FORMS.get(conn, form_hash, held=True)
+            form = forms.get(form_hash)
+            if form is None:
+                form = forms[form_hash] = FORMS.get(conn, form_hash, held=True)
             if form is not None:
                 yield tuple(row[:width]), label, form, answered, visible, ids
