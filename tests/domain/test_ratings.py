@@ -7,14 +7,15 @@ import pytest
 
 from tests.domain.test_forms import form_text, write_form
 from visitapp.domain.form_loading import check_forms
+from visitapp.domain.form_schema import validate_item
 from visitapp.domain.forms import Item
 from visitapp.domain.visit import area_rule
 
 
 def _yes_no(**kw) -> Item:
-    return Item.model_validate({"id": "x.one", "prompt": "Is it there?", "type": "yes_no_partial",
-                                "guidance": "Look.", "tags": ["safety"],
-                                "standard": "It is there every shift", **kw})
+    return validate_item({"id": "x.one", "prompt": "Is it there?", "type": "yes_no_partial",
+                          "guidance": "Look.", "tags": ["safety"],
+                          "standard": "It is there every shift", **kw})
 
 
 def test_expected_answer__is_green_a_miss_earns_its_rating_and_partial_is_amber():

@@ -13,6 +13,7 @@ from sync.server.office_key import OfficeKey
 from sync.server.office_ops import Change, seal_changes
 from visitapp.domain import signing
 from visitapp.domain.form_loading import default_forms_dir
+from visitapp.domain.form_schema import validate_form
 from visitapp.domain.forms import Form
 from visitapp.domain.op_schema import PROGRAMME_VISIT_ID
 from visitapp.services.app import Services
@@ -102,7 +103,7 @@ def test_exemplars__are_listed_by_area_kind_and_a_deleted_one_is_not(services, o
 def _form(version: int) -> Form:
     data = yaml.safe_load((default_forms_dir() / f"{ED}.yaml").read_text())
     data["version"] = version
-    return Form.model_validate(data)
+    return validate_form(data)
 
 
 def publish(services: Services, key: OfficeKey, form: Form) -> None:

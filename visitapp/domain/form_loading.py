@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from visitapp.domain.form_schema import validate_form
 from visitapp.domain.forms import AnswerType, Form, Item
 from visitapp.errors import FormProblems
 
@@ -99,7 +100,7 @@ def _load_file(file: Path) -> tuple[tuple[Form, Any] | None, list[Problem]]:
         return None, [Problem(name, 1, None, "a form must be a mapping with id, version, title, "
                                             "area_kind and sections")]
     try:
-        form = Form.model_validate(data)
+        form = validate_form(data)
     except ValidationError as err:
         errors = err.errors()
         # A list whose members failed also reports itself as too short: drop that echo.

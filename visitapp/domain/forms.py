@@ -1,7 +1,13 @@
-"""Checklist definitions: the pydantic schema a form in `forms/*.yaml` must satisfy.
+"""Checklist definitions: what a form and its items are and what an answer to them means.
 
-A form is data a programme office edits; this module says what shape it must have and
-what an item means (visibility, suggested RAG). Loading YAML with line numbers lives in
+A form is data a programme office edits in `forms/*.yaml`. This module holds the form as
+the app uses it: plain frozen dataclasses with what an item means (visibility, suggested
+RAG) and the canonical JSON whose hash names a form version. They are built only from a
+form already checked: `form_schema` checks a form from outside (a YAML file, another
+machine's op) with pydantic and builds these; a form read back from the tablet's own
+database was checked when it was stored and is built directly (`Form.from_data`). Keeping
+pydantic out of here keeps it out of every command that only reads forms: `visitapp
+report` starts ~0.1 s sooner without it. Loading YAML with line numbers lives in
 `form_loading`; parsing answer values lives in `values`.
 """
 
@@ -9,11 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from functools import cached_property
 from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class AnswerType(StrEnum):
@@ -67,34 +73,14 @@ AREA_KINDS = {
 RAG_ORDER = ("green", "amber", "red")  # worst last
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: str
 
 
-_UNQUOTED_BOOL = (
-    "YAML reads an unquoted yes, no, on, off, true or false as a true/false value: "
-    "put it in quotes, e.g. \"yes\""
-)
-
-
-def _no_yaml_bool(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError(_UNQUOTED_BOOL)
-    if isinstance(value, list | tuple):
-        for v in value:
-            _no_yaml_bool(v)
-    return value
-
-
-class Option(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_]*$")
-    label: str = Field(min_length=1)
-
-    _quoted = field_validator("id", "label", mode="before")(classmethod(
-        lambda cls, v: _no_yaml_bool(v)))
-
-
-class Thresholds(_Strict):
+@dataclass(frozen=True)
+class Thresholds:
     """Bounds that turn a number into a suggested RAG rating.
 
     `better: higher`: green when value >= green, amber when >= amber, else red.
@@ -105,13 +91,11 @@ class Thresholds(_Strict):
     green: float
     amber: float
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Thresholds:
-        if self.better == "higher" and self.amber > self.green:
-            raise ValueError("with better: higher, amber must not be above green")
-        if self.better == "lower" and self.amber < self.green:
-            raise ValueError("with better: lower, amber must not be below green")
-        return self
+    def __post_init__(self) -> None:
+        # Bounds are floats however they were written (`green: 95` in YAML or in code), as
+        # the checked form has them: the canonical JSON, and so the form's hash, say 95.0.
+        object.__setattr__(self, "green", float(self.green))
+        object.__setattr__(self, "amber", float(self.amber))
 
     def rate(self, value: float) -> str:
         if self.better == "higher":
@@ -123,29 +107,18 @@ class Thresholds(_Strict):
         return "amber" if value <= self.amber else "red"
 
 
-class ShowIf(_Strict):
+@dataclass(frozen=True)
+class ShowIf:
     """Show an item only when an earlier item's answer matches.
 
     Exactly one of `equals` (the canonical answer), `in` (any of these) or `includes`
     (a multiple-choice answer containing this option) is given.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
     item: str
     equals: str | int | float | None = None
-    in_: tuple[str | int | float, ...] | None = Field(default=None, alias="in")
+    in_: tuple[str | int | float, ...] | None = None  # `in` in YAML and JSON
     includes: str | None = None
-
-    _quoted = field_validator("equals", "in_", "includes", mode="before")(classmethod(
-        lambda cls, v: _no_yaml_bool(v)))
-
-    @model_validator(mode="after")
-    def _one_condition(self) -> ShowIf:
-        given = [x for x in (self.equals, self.in_, self.includes) if x is not None]
-        if len(given) != 1:
-            raise ValueError("show_if needs exactly one of: equals, in, includes")
-        return self
 
     def matches(self, answer: Any) -> bool:
         if answer is None:
@@ -170,12 +143,13 @@ def _same(answer: Any, expected: Any) -> bool:
     return str(answer) == str(expected)
 
 
-class Item(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)
-    prompt: str = Field(min_length=3)
+@dataclass(frozen=True)
+class Item:
+    id: str
+    prompt: str
     type: AnswerType
-    guidance: str = Field(min_length=3)
-    tags: tuple[str, ...] = Field(min_length=1)
+    guidance: str
+    tags: tuple[str, ...]
     required: bool = False
     unit: str | None = None
     options: tuple[Option, ...] | None = None
@@ -191,48 +165,7 @@ class Item(_Strict):
     critical: bool = False
     # How a finding or key message says this answer, where the default would read wrongly:
     # "{n} ambulance handover{s} took over 30 minutes today; the standard is none."
-    statement: str | None = Field(default=None, min_length=10)
-
-    _quoted_expect = field_validator("expect", mode="before")(classmethod(
-        lambda cls, v: _no_yaml_bool(v)))
-
-    @field_validator("tags")
-    @classmethod
-    def _known_tags(cls, tags: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [t for t in tags if t not in THEMES]
-        if unknown:
-            raise ValueError(f"unknown tag(s) {', '.join(unknown)}; known: {', '.join(THEMES)}")
-        return tags
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Item:
-        if self.thresholds is not None and self.type not in NUMERIC_TYPES:
-            raise ValueError(
-                f"thresholds are only for count, duration or percent items, not {self.type.value}"
-            )
-        if self.type in CHOICE_TYPES:
-            if not self.options:
-                raise ValueError(f"a {self.type.value} item needs options")
-            ids = [o.id for o in self.options]
-            if len(ids) != len(set(ids)):
-                raise ValueError("option ids must be unique")
-        elif self.options:
-            raise ValueError(f"options are only for choice items, not {self.type.value}")
-        if self.thresholds is not None and not self.source:
-            raise ValueError("an item with thresholds needs the source of its standard")
-        if self.expect is not None:
-            if self.type not in (AnswerType.YES_NO, AnswerType.YES_NO_PARTIAL):
-                raise ValueError(
-                    f"expect is only for yes_no or yes_no_partial items, not {self.type.value}")
-            if not self.standard:
-                raise ValueError("an item with expect needs the standard it expects")
-        if self.miss is not None and self.expect is None:
-            raise ValueError("miss (the rating a missed standard earns) needs expect")
-        if self.statement is not None:
-            _check_template(self.statement)
-        if self.critical and not self.rated:
-            raise ValueError("critical is only for rated items (rag, thresholds or expect)")
-        return self
+    statement: str | None = None
 
     @property
     def rated(self) -> bool:
@@ -258,39 +191,81 @@ class Item(_Strict):
             return "amber" if value == "partial" else (self.miss or "red")
         return None
 
-
-_PLACEHOLDERS = {"area": "Ward 7", "value": "3 handovers", "n": 3, "s": "s",
-                 "standard": "none"}
-
-
-def _check_template(template: str) -> None:
-    try:
-        template.format(**_PLACEHOLDERS)
-    except (KeyError, IndexError, ValueError) as err:
-        raise ValueError(f"statement: unknown or broken placeholder {err}; use {{area}}, "
-                         "{value}, {n}, {s} or {standard}") from None
-
-
-class Section(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    title: str = Field(min_length=1)
-    items: tuple[Item, ...] = Field(min_length=1)
-
-
-class Form(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    version: int = Field(ge=1)
-    title: str = Field(min_length=1)
-    area_kind: str
-    description: str | None = None
-    sections: tuple[Section, ...] = Field(min_length=1)
-
-    @field_validator("area_kind")
     @classmethod
-    def _known_kind(cls, kind: str) -> str:
-        if kind not in AREA_KINDS:
-            raise ValueError(f"unknown area kind {kind!r}; known: {', '.join(AREA_KINDS)}")
-        return kind
+    def from_checked(cls, data: Mapping[str, Any]) -> Item:
+        """An item from the JSON shape of a checked form (see `Form.from_checked`)."""
+        if not data.keys() <= _ITEM_FIELDS:
+            raise ValueError(f"unknown item fields {sorted(data.keys() - _ITEM_FIELDS)}")
+        options, cond, bounds = data.get("options"), data.get("show_if"), data.get("thresholds")
+        return cls(
+            id=data["id"], prompt=data["prompt"], type=AnswerType(data["type"]),
+            guidance=data["guidance"], tags=tuple(data["tags"]),
+            required=data.get("required", False), unit=data.get("unit"),
+            options=None if options is None else tuple(
+                Option(id=o["id"], label=o["label"]) for o in options),
+            show_if=None if cond is None else _show_if(cond),
+            standard=data.get("standard"), source=data.get("source"),
+            thresholds=None if bounds is None else Thresholds(
+                better=bounds["better"], green=bounds["green"], amber=bounds["amber"]),
+            expect=data.get("expect"), miss=data.get("miss"),
+            critical=data.get("critical", False), statement=data.get("statement"),
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        """The canonical JSON shape: fields that are not set are left out, as is `critical`
+        when false (it came later than the other fields: a form stored before it existed
+        keeps its content hash, and bundles check hashes)."""
+        data: dict[str, Any] = {"id": self.id, "prompt": self.prompt, "type": self.type.value,
+                                "guidance": self.guidance, "tags": list(self.tags),
+                                "required": self.required}
+        if self.options is not None:
+            data["options"] = [{"id": o.id, "label": o.label} for o in self.options]
+        if self.show_if is not None:
+            data["show_if"] = _show_if_data(self.show_if)
+        if self.thresholds is not None:
+            t = self.thresholds
+            data["thresholds"] = {"better": t.better, "green": t.green, "amber": t.amber}
+        if self.critical:
+            data["critical"] = True
+        for name in ("unit", "standard", "source", "expect", "miss", "statement"):
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
+        return data
+
+
+def _show_if(data: Mapping[str, Any]) -> ShowIf:
+    any_of = data.get("in", data.get("in_"))
+    return ShowIf(item=data["item"], equals=data.get("equals"),
+                  in_=None if any_of is None else tuple(any_of), includes=data.get("includes"))
+
+
+def _show_if_data(cond: ShowIf) -> dict[str, Any]:
+    data: dict[str, Any] = {"item": cond.item}
+    if cond.equals is not None:
+        data["equals"] = cond.equals
+    if cond.in_ is not None:
+        data["in"] = list(cond.in_)
+    if cond.includes is not None:
+        data["includes"] = cond.includes
+    return data
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Form:
+    id: str
+    version: int
+    title: str
+    area_kind: str
+    sections: tuple[Section, ...]
+    description: str | None = None
 
     @property
     def items(self) -> list[Item]:
@@ -321,20 +296,56 @@ class Form(_Strict):
                 shown.add(item.id)
         return visible
 
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id, "version": self.version, "title": self.title,
+            "area_kind": self.area_kind,
+            "sections": [{"id": s.id, "title": s.title, "items": [i.to_data() for i in s.items]}
+                         for s in self.sections],
+        }
+        if self.description is not None:
+            data["description"] = self.description
+        return data
+
     def canonical_json(self) -> str:
-        data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
-        # `critical` came later than the other fields: leave it out when false, so a form
-        # stored before it existed keeps its content hash (bundles check hashes).
-        for section in data["sections"]:
-            for item in section["items"]:
-                if item.get("critical") is False:
-                    del item["critical"]
-        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(self.to_data(), sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False)
 
     @cached_property
     def content_hash(self) -> str:
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()
 
     @classmethod
+    def from_checked(cls, data: Mapping[str, Any]) -> Form:
+        """A form from the JSON shape of a form already checked (`form_schema` checks the
+        rest); data of the wrong shape raises KeyError, TypeError or ValueError."""
+        if not data.keys() <= _FORM_FIELDS:  # a newer app's form: refused, as pydantic does
+            raise ValueError(f"unknown form fields {sorted(data.keys() - _FORM_FIELDS)}")
+        return cls(
+            id=data["id"], version=data["version"], title=data["title"],
+            area_kind=data["area_kind"], description=data.get("description"),
+            sections=tuple(
+                Section(id=s["id"], title=s["title"],
+                        items=tuple(Item.from_checked(i) for i in s["items"]))
+                for s in data["sections"]),
+        )
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Form:
+        """A stored form: one this tablet or the office checked before storing it
+        (`form_versions`). Content this cannot read goes through the full check, so that
+        it fails naming the field that is wrong rather than with a KeyError."""
+        try:
+            return cls.from_checked(data)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            from visitapp.domain.form_schema import validate_form
+
+            return validate_form(data)
+
+    @classmethod
     def from_canonical_json(cls, text: str) -> Form:
-        return cls.model_validate(json.loads(text))
+        return cls.from_data(json.loads(text))
+
+
+_ITEM_FIELDS = frozenset(f.name for f in fields(Item))
+_FORM_FIELDS = frozenset(f.name for f in fields(Form))

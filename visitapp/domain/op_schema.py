@@ -306,10 +306,10 @@ _GENERIC = EntitySchema(_generic_id)
 
 def form_problem(form_hash: str, content: Any) -> str | None:
     """Form content must parse as a checklist whose content hash is its id."""
-    from visitapp.domain.forms import Form  # only form ops need pydantic's model
+    from visitapp.domain.form_schema import validate_form  # only form ops need pydantic
 
     try:
-        form = Form.model_validate(content)
+        form = validate_form(content)
     except Exception as err:  # pydantic's ValidationError and friends
         first = " ".join(str(err).split()).split(" For further")[0]
         return f"form {form_hash[:12]} is not a valid checklist ({first[:200]})"

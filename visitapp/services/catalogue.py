@@ -9,7 +9,6 @@ publication changes an existing visit.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -72,6 +71,6 @@ class FormCatalogue:
                                (form_hash,)).fetchone()
         if row is None:
             raise StoreError(f"form version {form_hash[:12]} is missing from the database")
-        form = Form.model_validate(json.loads(row[0]))
+        form = Form.from_canonical_json(row[0])
         self._by_hash[form_hash] = form
         return form

@@ -59,7 +59,7 @@ class _FormCache:
                            (form_hash,)).fetchone()
         if row is None:
             return None
-        form = Form.model_validate(json.loads(row[0]))
+        form = Form.from_canonical_json(row[0])
         with self._lock:
             if len(self._forms) >= self._size:
                 self._forms.pop(next(iter(self._forms)))

@@ -200,7 +200,7 @@ _TABLES = {"visit": t.read_visits, "area": t.read_areas, "answer": t.read_answer
 def form_from_content(content: str) -> Form | None:
     """The checklist an area was answered on (content-addressed, so safe to cache)."""
     try:
-        return Form.model_validate(json.loads(content))
+        return Form.from_canonical_json(content)
     except ValueError:
         return None  # a newer app's form this office cannot read: no roll-up, no crash
 
