@@ -21,6 +21,7 @@ from visitapp.domain.forms import (
     AnswerType,
     Form,
     Item,
+    carries_rating,
 )
 
 
@@ -139,9 +140,7 @@ class ItemSchema(_Strict):
             raise ValueError("miss (the rating a missed standard earns) needs expect")
         if self.statement is not None:
             _check_template(self.statement)
-        rated = (self.type is AnswerType.RAG or self.thresholds is not None
-                 or self.expect is not None)  # Item.rated
-        if self.critical and not rated:
+        if self.critical and not carries_rating(self.type, self.thresholds, self.expect):
             raise ValueError("critical is only for rated items (rag, thresholds or expect)")
         return self
 

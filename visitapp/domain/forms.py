@@ -73,6 +73,12 @@ AREA_KINDS = {
 RAG_ORDER = ("green", "amber", "red")  # worst last
 
 
+def carries_rating(answer_type: AnswerType, thresholds: object, expect: object) -> bool:
+    """Whether an answer to an item of this type, thresholds and expected answer is rated
+    (`Item.rated`; the schema's check that only rated items are critical asks the same)."""
+    return answer_type is AnswerType.RAG or thresholds is not None or expect is not None
+
+
 @dataclass(frozen=True)
 class Option:
     id: str
@@ -170,8 +176,7 @@ class Item:
     @property
     def rated(self) -> bool:
         """True when an answer to this item carries a rating."""
-        return (self.type is AnswerType.RAG or self.thresholds is not None
-                or self.expect is not None)
+        return carries_rating(self.type, self.thresholds, self.expect)
 
     @property
     def option_ids(self) -> tuple[str, ...]:
