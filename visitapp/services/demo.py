@@ -18,6 +18,7 @@ from visitapp.domain.indicators import DailyRow
 from visitapp.domain.visit import FindingKind, Horizon, Pathway, PeopleMet, TeamMember
 from visitapp.services import demo_scenario as scenario
 from visitapp.services.app import Services
+from visitapp.services.attachments import REPORT_LONG_SIDE
 
 DEMO_SYSTEM = "Riverside Health and Care Partnership (demo)"
 # The date the README pictures, the benchmarks and the tests give the demo, so that what
@@ -150,16 +151,17 @@ def _demo_photo(colour: tuple[int, int, int], rng: random.Random) -> bytes:
     Drawn at the report copy's size (REPORT_LONG_SIDE), so attaching it needs no
     downscale: that was 0.4 s of the demo's 1.5 s, paid by a tablet's first start and by
     every test that makes the demo. Its panels are those of the 2400 x 1800 picture it
-    was, scaled by 2/3 (the same draws of `rng`). Downscaling is tested with
+    was, scaled to fit (the same draws of `rng`). Downscaling is tested with
     `generated_photo`, which is camera-sized."""
-    image = Image.new("RGB", (1600, 1200), (240, 244, 245))
+    side = REPORT_LONG_SIDE
+    image = Image.new("RGB", (side, side * 3 // 4), (240, 244, 245))
     draw = ImageDraw.Draw(image)
     for _ in range(12):
         x, y = rng.randint(0, 2000), rng.randint(0, 1400)
         w, h = rng.randint(150, 600), rng.randint(100, 400)
         shade = tuple(max(0, min(255, c + rng.randint(-40, 40))) for c in colour)
-        draw.rectangle([x * 2 // 3, y * 2 // 3, (x + w) * 2 // 3, (y + h) * 2 // 3],
-                       fill=shade)
+        draw.rectangle([x * side // 2400, y * side // 2400, (x + w) * side // 2400,
+                        (y + h) * side // 2400], fill=shade)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)
     return out.getvalue()
